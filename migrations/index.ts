@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as m001 from './20261129_001_core';
+
+/**
+ * Migrations are listed here in order rather than discovered on disk, so the same list runs under
+ * tsx, jest and compiled JavaScript. Each runs in its own transaction (knex's default).
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261129_001_core': m001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

@@ -1,0 +1,79 @@
+/**
+ * What every bank connector offers the rest of Kasda. Issuing, the sweeper, reconciliation and the
+ * documents use only this; a new bank is one folder that implements it.
+ */
+
+/** How the bank answered, reduced to what the caller must do next. */
+export type BankOutcome =
+  | 'ok'
+  | 'not_found' // the bank has no such bill
+  | 'duplicate_reference' // trx_id already used at the bank
+  | 'va_in_use'
+  | 'already_paid'
+  | 'expired'
+  | 'amount_not_changeable'
+  | 'invalid_request' // our request was wrong: fix data or configuration, do not retry as is
+  | 'unauthorized' // credentials, client id or source IP refused
+  | 'throttled' // rate limit: wait, then retry
+  | 'transient' // the bank or network failed; retrying the same request is safe
+  | 'timeout'; // no answer: the request may or may not have taken effect
+
+export interface BankResult<T = undefined> {
+  outcome: BankOutcome;
+  /** The bank's own status code ("000", "101", "4042712", or "network"/"timeout"). */
+  code: string;
+  message: string;
+  data?: T;
+}
+
+export type BillingType = 'c' | 'i' | 'o' | 'm' | 'n' | 'x';
+
+export interface VaRequest {
+  trxId: string;
+  amount: number; // whole rupiah
+  billingType: BillingType;
+  customerName: string;
+  customerEmail?: string | null;
+  customerPhone?: string | null;
+  virtualAccount: string;
+  expiresAt: Date;
+  description: string;
+}
+
+export interface VaCreated {
+  trxId: string;
+  virtualAccount: string;
+}
+
+export interface VaState {
+  trxId: string;
+  virtualAccount: string;
+  amount: number;
+  paidAmount: number; // cumulative
+  active: boolean;
+  customerName: string;
+  expiresAt: Date | null;
+  lastPaymentRef: string | null;
+  lastPaymentAt: Date | null;
+  createdAt: Date | null;
+}
+
+export interface BankCallLog {
+  operation: string;
+  trxId: string | null;
+  request: unknown; // the decoded payload, never credentials
+  response: unknown;
+  statusCode: string;
+  outcome: BankOutcome;
+  durationMs: number;
+  error?: string;
+}
+
+export interface VaConnector {
+  readonly channelCode: string;
+  createVa(req: VaRequest): Promise<BankResult<VaCreated>>;
+  /** Every field is sent: banks blank what is omitted. */
+  updateVa(req: VaRequest): Promise<BankResult<VaCreated>>;
+  inquireVa(trxId: string): Promise<BankResult<VaState>>;
+  deactivateVa(trxId: string, virtualAccount: string): Promise<BankResult<VaCreated>>;
+}

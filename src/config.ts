@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read from the environment once and validated. A bad value stops the
+ * process with a message naming the variable. Defaults are for a developer's machine: they point at
+ * the local PostgreSQL and Redis and at the bundled BNI simulator.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/kasda'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_.:-]+\}$/, 'must be a Redis Cluster hash tag such as {kasda}')
+    .default('{kasda}'),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().default('kasda'),
+  BODY_LIMIT: z.string().default('100kb'),
+  BNI_BASE_URL: z.string().url().default('http://127.0.0.1:3100/'),
+  BNI_CLIENT_ID: z.string().regex(/^\d{2,5}$/, 'must be 2 to 5 digits').default('00123'),
+  BNI_SECRET_KEY: z.string().min(1).default('ea0c88921fb033387e66ef7d1e82ab83'),
+  BNI_PREFIX: z.string().regex(/^\d{1,4}$/, 'must be 1 to 4 digits').default('988'),
+  BNI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
+  BANK_SIM_PORT: port.default(3100),
+  BANK_SIM_CALLBACK_URL: z.string().url().default('http://127.0.0.1:3000/api/v1/bank-callbacks/bni-ecollection'),
+  BANK_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60000).default(0),
+  DOCUMENTS_DIR: z.string().default('out'),
+});
+
+export type Config = Readonly<z.infer<typeof schema> & { JWT_SECRET: string }>;
+
+const DEV_JWT_SECRET = 'kasda-development-secret-not-for-production-use';
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production');
+  }
+  return Object.freeze({ ...c, JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET });
+}
+
+let current: Config | undefined;
+
+/** The process configuration, parsed on first use. */
+export function config(): Config {
+  current ??= parseConfig(process.env);
+  return current;
+}
+
+/** For tests and the demo, which change the environment before starting components. */
+export function resetConfig(): void {
+  current = undefined;
+}

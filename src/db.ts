@@ -1,0 +1,62 @@
+import knex, { Knex } from 'knex';
+import pg from 'pg';
+import { config } from './config';
+import { migrationSource } from '../migrations';
+
+// bigint (int8) columns hold rupiah; parse them to numbers explicitly and refuse anything that
+// would not be exact. Dates (no time) stay as 'YYYY-MM-DD' strings: they are days in the levy's
+// time zone, not instants.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} is outside the safe integer range`);
+  return n;
+});
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => v);
+
+export type Db = Knex;
+
+export function createDb(url = config().DATABASE_URL, poolMax = config().DATABASE_POOL_MAX): Knex {
+  return knex({
+    client: 'pg',
+    connection: { connectionString: url, options: '-c timezone=UTC' },
+    pool: { min: 0, max: poolMax },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  });
+}
+
+let shared: Knex | undefined;
+
+/** The process-wide connection pool. */
+export function db(): Knex {
+  shared ??= createDb();
+  return shared;
+}
+
+export async function closeDb(): Promise<void> {
+  if (shared) {
+    const d = shared;
+    shared = undefined;
+    await d.destroy();
+  }
+}
+
+export async function migrateLatest(d: Knex = db()): Promise<string[]> {
+  const [, applied] = (await d.migrate.latest()) as [number, string[]];
+  return applied;
+}
+
+/** Creates the database named in the URL if it does not exist (for first runs and tests). */
+export async function ensureDatabase(url = config().DATABASE_URL): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
