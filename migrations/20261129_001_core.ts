@@ -195,7 +195,6 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('bank_requests', (t) => {
     t.bigIncrements('id');
     t.bigInteger('bank_channel_id').notNullable().references('bank_channels.id');
-    t.bigInteger('bill_id').references('bills.id');
     t.text('operation').notNullable();
     t.text('trx_id');
     t.jsonb('request').notNullable();
@@ -205,7 +204,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('duration_ms').notNullable();
     t.text('error');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.index(['bill_id']);
+    t.index(['trx_id']);
   });
 
   await knex.schema.createTable('audit_log', (t) => {

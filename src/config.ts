@@ -16,6 +16,7 @@ const schema = z.object({
     .string()
     .regex(/^\{[A-Za-z0-9_.:-]+\}$/, 'must be a Redis Cluster hash tag such as {kasda}')
     .default('{kasda}'),
+  HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,6 +28,7 @@ const schema = z.object({
   BNI_SECRET_KEY: z.string().min(1).default('ea0c88921fb033387e66ef7d1e82ab83'),
   BNI_PREFIX: z.string().regex(/^\d{1,4}$/, 'must be 1 to 4 digits').default('988'),
   BNI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
+  BANK_SIM_HOST: z.string().default('127.0.0.1'),
   BANK_SIM_PORT: port.default(3100),
   BANK_SIM_CALLBACK_URL: z.string().url().default('http://127.0.0.1:3000/api/v1/bank-callbacks/bni-ecollection'),
   BANK_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60000).default(0),

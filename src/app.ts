@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { Router } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Knex } from 'knex';
+import pinoHttp from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import YAML from 'yaml';
+import { listChannels } from './banks/registry';
+import { config } from './config';
+import { AppError } from './errors';
+import { errorHandler } from './http/errors';
+import { logger } from './logger';
+import { httpDuration, queueDepth, registry } from './metrics';
+import { assessmentRoutes } from './modules/assessments/routes';
+import { allow, authenticate } from './modules/auth/middleware';
+import { billRoutes } from './modules/bills/routes';
+import { levyTypeRoutes } from './modules/levy-types/routes';
+import { queue, QUEUES } from './queues';
+import Redis from 'ioredis';
+
+export const OPENAPI_PATH = path.join(__dirname, '..', 'openapi', 'openapi.yaml');
+
+export interface AppDeps {
+  db: Knex;
+  redis: Redis;
+}
+
+/** The HTTP API: thin routes over module services, the contract enforced, errors in one shape. */
+export async function createApp({ db, redis }: AppDeps): Promise<express.Express> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const [database, cache] = await Promise.all([
+      db.raw('select 1').then(() => 'ok' as const, () => 'error' as const),
+      redis.ping().then(() => 'ok' as const, () => 'error' as const),
+    ]);
+    const ok = database === 'ok' && cache === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { database, redis: cache } });
+  });
+
+  const channels = await listChannels(db);
+  const queueNames = [QUEUES.assessments, ...channels.map((c) => QUEUES.issueVa(c.code))];
+  app.get('/metrics', async (_req, res) => {
+    await Promise.all(
+      queueNames.map(async (name) => {
+        const counts = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}));
+        for (const [state, n] of Object.entries(counts)) queueDepth.labels(name, state).set(n as number);
+      }),
+    );
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  const spec = YAML.parse(fs.readFileSync(OPENAPI_PATH, 'utf8'));
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(spec));
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: queueNames.map((n) => new BullMQAdapter(queue(n))), serverAdapter: board });
+  app.use('/admin/queues', authenticate, allow('admin'), board.getRouter());
+
+  const api = Router();
+  api.use(express.json({ limit: config().BODY_LIMIT, strict: true }));
+  api.use(authenticate);
+  api.use(
+    OpenApiValidator.middleware({
+      apiSpec: spec,
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: config().NODE_ENV === 'test',
+      validateSecurity: false,
+      ignoreUndocumented: false,
+    }),
+  );
+  api.use(levyTypeRoutes, assessmentRoutes, billRoutes);
+  app.use('/api/v1', api);
+
+  app.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.path}`, 404)));
+  app.use(errorHandler);
+  return app;
+}

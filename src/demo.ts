@@ -1,0 +1,193 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import axios, { AxiosInstance } from 'axios';
+import Redis from 'ioredis';
+import pg from 'pg';
+import { startBankSimulator } from './banks/bni-ecollection/simulator';
+import { config, resetConfig } from './config';
+import { closeDb, db, ensureDatabase, migrateLatest } from './db';
+import { formatRupiah } from './lib/money';
+import { logger } from './logger';
+import { signToken } from './modules/auth/tokens';
+import { closeQueues } from './queues';
+import { startServer } from './server';
+import { startWorkers } from './worker';
+import { seedPadang, TOWER_LEVY } from '../seeds/padang';
+
+/**
+ * The main job, end to end on this machine: a fresh demo database, Padang's towers, the 2027
+ * assessment, every VA issued on the bundled BNI simulator, the SKRDs written under out/, and a
+ * summary a person can read. Everything it starts, it stops.
+ */
+const PERIOD = '2027';
+
+function step(text: string) {
+  console.log(`\n▶ ${text}`);
+}
+
+async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function recreateDatabase(url: string) {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const c = new pg.Client({ connectionString: u.toString() });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+  await ensureDatabase(url);
+}
+
+async function clearQueueKeys(prefix: string) {
+  const redis = new Redis(config().REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+interface BillJson {
+  bill_no: string;
+  status: string;
+  amount: number;
+  virtual_account: string | null;
+  due_date: string;
+  payer: { npwrd: string; name: string };
+  last_bank_status: string | null;
+}
+
+async function allBills(api: AxiosInstance): Promise<BillJson[]> {
+  const out: BillJson[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: { data: { data: BillJson[]; next_cursor: string | null } } = await api.get('/api/v1/bills', {
+      params: { levy_type: TOWER_LEVY, period: PERIOD, limit: 500, ...(cursor ? { cursor } : {}) },
+    });
+    out.push(...res.data.data);
+    cursor = res.data.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+export async function runDemo(): Promise<number> {
+  const started = Date.now();
+  const base = new URL(process.env.DATABASE_URL ?? config().DATABASE_URL);
+  base.pathname = '/kasda_demo';
+  process.env.DATABASE_URL = base.toString();
+  process.env.QUEUE_PREFIX = `{kasda-demo-${crypto.randomBytes(3).toString('hex')}}`;
+  process.env.LOG_LEVEL ??= 'warn';
+  resetConfig();
+  logger.level = config().LOG_LEVEL;
+  const outDir = path.resolve(config().DOCUMENTS_DIR);
+
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    step(`Fresh demo database ${base.pathname.slice(1)} on ${base.host}, migrated and seeded`);
+    await recreateDatabase(config().DATABASE_URL);
+    await migrateLatest();
+    const seeded = await seedPadang(db());
+    console.log(`  Diskominfo Kota Padang: ${seeded.owners} tower owners, ${seeded.towers} towers`);
+
+    step('Starting the API, the BNI eCollection simulator and the workers on free ports');
+    const server = await startServer(0, '127.0.0.1');
+    stops.push(() => server.close());
+    const sim = await startBankSimulator({
+      port: 0,
+      clientId: config().BNI_CLIENT_ID,
+      secret: config().BNI_SECRET_KEY,
+      prefix: config().BNI_PREFIX,
+      callbackUrl: `${server.url}/api/v1/bank-callbacks/bni-ecollection`,
+    });
+    stops.push(() => sim.close());
+    process.env.BNI_BASE_URL = sim.url;
+    resetConfig();
+    const workers = await startWorkers(db());
+    stops.push(() => workers.close());
+    console.log(`  API ${server.url} · simulator ${sim.url} · queue prefix ${config().QUEUE_PREFIX}`);
+
+    const api = axios.create({
+      baseURL: server.url,
+      headers: { Authorization: `Bearer ${signToken({ sub: 'demo', role: 'admin' })}` },
+    });
+
+    step(`Assessing ${TOWER_LEVY} for ${PERIOD}`);
+    const { data: run } = await api.post('/api/v1/assessments', { levy_type: TOWER_LEVY, period: PERIOD });
+    const done = await poll('the assessment', async () => {
+      const { data } = await api.get(`/api/v1/assessments/${run.id}`);
+      return data.status === 'running' ? undefined : data;
+    });
+    if (done.status !== 'completed') throw new Error(`assessment ${done.status}: ${done.error}`);
+    console.log(
+      `  ${done.bills_created} SKRDs with ${done.lines_created} tower lines, ${formatRupiah(done.amount_created)} in total;` +
+        ` ${done.unbilled.length} towers not billed (no known owner)`,
+    );
+
+    step('Issuing every VA at the bank (BNI eCollection createbilling)');
+    const bills = await poll('every VA to be issued', async () => {
+      const list = await allBills(api);
+      return list.some((b) => b.status === 'draft' || b.status === 'issuing') ? undefined : list;
+    });
+    const issued = bills.filter((b) => b.status === 'issued');
+    console.log(`  ${issued.length} of ${bills.length} bills issued; the simulator holds ${sim.sim.bills().length} VAs`);
+
+    step(`Writing the SKRDs to ${path.join(outDir, 'skrd')}`);
+    fs.mkdirSync(path.join(outDir, 'skrd'), { recursive: true });
+    for (const b of bills) {
+      const { data } = await api.get(`/api/v1/bills/${b.bill_no}/skrd.pdf`, { responseType: 'arraybuffer' });
+      fs.writeFileSync(path.join(outDir, 'skrd', `${b.bill_no}.pdf`), Buffer.from(data));
+    }
+    console.log(`  ${bills.length} PDFs written`);
+
+    step('Summary');
+    const towersByPayer = new Map<string, number>(
+      (
+        await db()('bill_lines as l')
+          .join('bills as b', 'b.id', 'l.bill_id')
+          .join('payers as p', 'p.id', 'b.payer_id')
+          .groupBy('p.npwrd')
+          .select('p.npwrd')
+          .count<{ npwrd: string; count: string }[]>('* as count')
+      ).map((r) => [r.npwrd, Number(r.count)]),
+    );
+    const rows = [...bills].sort((a, b) => b.amount - a.amount);
+    const w = Math.max(...rows.map((b) => b.payer.name.length));
+    console.log(`  ${'Provider'.padEnd(w)}  Towers  ${'SKRD'.padEnd(22)} ${'Amount'.padStart(16)}  ${'VA'.padEnd(16)}  Due         Status`);
+    for (const b of rows) {
+      console.log(
+        `  ${b.payer.name.padEnd(w)}  ${String(towersByPayer.get(b.payer.npwrd) ?? 0).padStart(6)}  ${b.bill_no.padEnd(22)} ` +
+          `${formatRupiah(b.amount).padStart(16)}  ${(b.virtual_account ?? '-').padEnd(16)}  ${b.due_date}  ${b.status}` +
+          (b.status === 'issued' ? '' : ` (${b.last_bank_status})`),
+      );
+    }
+    const total = rows.reduce((s, b) => s + b.amount, 0);
+    console.log(`  ${'Total'.padEnd(w)}  ${String(done.lines_created).padStart(6)}  ${''.padEnd(22)} ${formatRupiah(total).padStart(16)}`);
+    if (done.unbilled.length) {
+      console.log(`  Not billed: ${done.unbilled.map((u: { object_code: string }) => u.object_code).join(', ')}`);
+    }
+    console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Documents under ${outDir}`);
+    return issued.length === bills.length ? 0 : 1;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await closeQueues();
+    await clearQueueKeys(config().QUEUE_PREFIX).catch(() => undefined);
+    await closeDb();
+  }
+}

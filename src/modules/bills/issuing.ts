@@ -1,0 +1,148 @@
+import type { Knex } from 'knex';
+import { connectorFor, findChannel, virtualAccountFor } from '../../banks/registry';
+import type { BankResult, VaCreated } from '../../banks/types';
+import { addDays, endOfJakartaDay } from '../../lib/time';
+import { logger } from '../../logger';
+import { recordAudit } from '../audit/service';
+import { versionById } from '../levy-types/repo';
+import { BillRow, transition } from './repo';
+
+/**
+ * Issuing a bill creates its VA at the bank. The bank call happens outside any transaction; the
+ * steps before and after it are each one short transaction, so a crash in between leaves the bill
+ * in `issuing` with its trx_id recorded, and the retry asks the bank again with the same trx_id (the
+ * connector inquires before re-creating, so the bank never gets two bills for one).
+ */
+export type IssueOutcome =
+  | { kind: 'issued'; bill: BillRow }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'skipped'; status: string }
+  | { kind: 'retry'; code: string; message: string }
+  | { kind: 'throttled'; code: string; message: string };
+
+const ACTOR = 'system:issuer';
+
+async function prepare(db: Knex, billId: number) {
+  return db.transaction(async (trx) => {
+    const bill: BillRow | undefined = await trx('bills').where({ id: billId }).forUpdate().first();
+    if (!bill || (bill.status !== 'draft' && bill.status !== 'issuing')) return { skipped: bill?.status ?? 'missing' };
+    // One connection: queries in a transaction run one after another.
+    const channel = await findChannel(trx, bill.bank_channel_id);
+    const version = await versionById(trx, bill.levy_type_version_id);
+    const payer = await trx('payers').where({ id: bill.payer_id }).first();
+
+    let trxId = bill.trx_id;
+    if (!trxId) {
+      // A trx_id is never reused: each new one is recorded forever in bank_references.
+      const [{ count }] = await trx('bank_references').where({ bill_id: bill.id }).count<{ count: string }[]>();
+      trxId = `${bill.bill_no}-${Number(count) + 1}`;
+      await trx('bank_references').insert({ bank_channel_id: channel.id, trx_id: trxId, bill_id: bill.id });
+    }
+    const virtualAccount = bill.virtual_account ?? virtualAccountFor(channel, bill.id);
+    const expiresAt = endOfJakartaDay(addDays(bill.due_date, version.payment_policy.va_valid_days_after_due));
+    const updated = await trx('bills')
+      .where({ id: bill.id })
+      .update({
+        status: 'issuing',
+        trx_id: trxId,
+        virtual_account: virtualAccount,
+        expires_at: expiresAt,
+        issue_attempts: bill.issue_attempts + 1,
+        updated_at: trx.fn.now(),
+      })
+      .returning('*');
+    if (bill.status === 'draft') {
+      await recordAudit(trx, {
+        actor: ACTOR,
+        action: 'bill.issuing',
+        entityType: 'bill',
+        entityId: bill.bill_no,
+        before: { status: bill.status },
+        after: { status: 'issuing', trx_id: trxId },
+      });
+    }
+    return {
+      bill: updated[0] as BillRow,
+      channel,
+      request: {
+        trxId,
+        amount: bill.amount,
+        billingType: bill.billing_type as 'c',
+        customerName: payer.name,
+        customerEmail: payer.email,
+        customerPhone: payer.phone,
+        virtualAccount,
+        expiresAt,
+        description: `${bill.document_type} ${bill.bill_no}`.slice(0, 100),
+      },
+    };
+  });
+}
+
+async function fail(db: Knex, bill: BillRow, result: BankResult<unknown>): Promise<IssueOutcome> {
+  await db.transaction(async (trx) => {
+    const moved = await transition(trx, bill.id, 'issue_failed', {
+      last_bank_status: result.code,
+      last_bank_message: result.message,
+    });
+    if (moved) {
+      await recordAudit(trx, {
+        actor: ACTOR,
+        action: 'bill.issue_failed',
+        entityType: 'bill',
+        entityId: bill.bill_no,
+        before: { status: bill.status },
+        after: { status: 'issue_failed', bank_status: result.code, bank_message: result.message },
+      });
+    }
+  });
+  return { kind: 'failed', code: result.code, message: result.message };
+}
+
+export async function issueBill(db: Knex, billId: number, opts: { finalAttempt: boolean }): Promise<IssueOutcome> {
+  const prepared = await prepare(db, billId);
+  if ('skipped' in prepared) return { kind: 'skipped', status: String(prepared.skipped) };
+  const { bill, channel, request } = prepared;
+
+  const result: BankResult<VaCreated> = await connectorFor(db, channel).createVa(request);
+  const note = { last_bank_status: result.code, last_bank_message: result.message };
+
+  switch (result.outcome) {
+    case 'ok': {
+      const issued = await db.transaction(async (trx) => {
+        const row = await transition(trx, bill.id, 'issued', {
+          ...note,
+          virtual_account: result.data?.virtualAccount ?? request.virtualAccount,
+          issued_at: new Date(),
+        });
+        if (row) {
+          await recordAudit(trx, {
+            actor: ACTOR,
+            action: 'bill.issued',
+            entityType: 'bill',
+            entityId: bill.bill_no,
+            before: { status: 'issuing' },
+            after: { status: 'issued', trx_id: row.trx_id, virtual_account: row.virtual_account },
+          });
+        }
+        return row;
+      });
+      return issued ? { kind: 'issued', bill: issued } : { kind: 'skipped', status: 'not issuing' };
+    }
+    case 'throttled':
+      await db('bills').where({ id: bill.id }).update(note);
+      return { kind: 'throttled', code: result.code, message: result.message };
+    case 'duplicate_reference':
+      // Someone else holds this trx_id at the bank: drop it (it stays recorded) and take a new one.
+      logger.warn({ bill: bill.bill_no, trx_id: bill.trx_id }, 'trx_id already used at the bank; a new one will be taken');
+      await db('bills').where({ id: bill.id, status: 'issuing' }).update({ ...note, trx_id: null });
+      return opts.finalAttempt ? fail(db, bill, result) : { kind: 'retry', code: result.code, message: result.message };
+    case 'transient':
+    case 'timeout':
+      if (opts.finalAttempt) return fail(db, bill, result);
+      await db('bills').where({ id: bill.id }).update(note);
+      return { kind: 'retry', code: result.code, message: result.message };
+    default:
+      return fail(db, bill, result);
+  }
+}

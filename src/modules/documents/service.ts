@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+import type { Principal } from '../auth/tokens';
+import { requireBill } from '../bills/service';
+import { linesOf } from '../bills/repo';
+import { versionById } from '../levy-types/repo';
+import { renderSkrd, SkrdDocument } from './skrd-v1';
+
+const TITLES: Record<string, string> = {
+  SKRD: 'Surat Ketetapan Retribusi Daerah',
+  SKPD: 'Surat Ketetapan Pajak Daerah',
+};
+
+const SANCTION =
+  'Apabila SKRD ini tidak atau kurang dibayar setelah lewat waktu paling lama 30 (tiga puluh) hari sejak ' +
+  'SKRD diterbitkan, dikenakan sanksi administratif berupa bunga sebesar {rate}% (satu persen) setiap bulan ' +
+  'dan ditagih dengan menggunakan STRD.';
+
+/** Everything the SKRD prints, gathered from the bill and the levy version it was computed with. */
+export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string): Promise<SkrdDocument> {
+  const bill = await requireBill(db, who, billNo);
+  const [lines, version, opd, payer, levy, channel] = await Promise.all([
+    linesOf(db, bill.id),
+    versionById(db, bill.levy_type_version_id),
+    db('opds').where({ id: bill.opd_id }).first(),
+    db('payers').where({ id: bill.payer_id }).first(),
+    db('levy_types').where({ id: bill.levy_type_id }).first(),
+    db('bank_channels').where({ id: bill.bank_channel_id }).first(),
+  ]);
+  const rule = [...version.interest_rule].sort((a, b) => (a.effective_from < b.effective_from ? 1 : -1))[0];
+  return {
+    pemdaName: opd.pemda_name,
+    opd: {
+      name: opd.name,
+      address: opd.address,
+      headName: opd.head_name,
+      headNip: opd.head_nip,
+      headTitle: opd.head_title,
+    },
+    documentType: bill.document_type,
+    documentTitle: TITLES[bill.document_type] ?? bill.document_type,
+    billNo: bill.bill_no,
+    period: bill.period,
+    levyName: levy.name,
+    legalBasis: `${version.legal_basis.regulation}, ${version.legal_basis.article}`,
+    issueDate: bill.issue_date,
+    dueDate: bill.due_date,
+    payer: { npwrd: payer.npwrd, name: payer.name, address: payer.address },
+    lines: lines.map((l) => ({
+      lineNo: l.line_no,
+      objectCode: l.object_code ?? '',
+      objectName: l.object_name ?? '',
+      accountCode: l.account_code,
+      calculation: l.description,
+      amount: l.amount,
+    })),
+    principal: bill.amount,
+    interest: 0,
+    total: bill.amount,
+    virtualAccount: bill.virtual_account,
+    bankName: channel.bank_name,
+    expiresAt: bill.expires_at,
+    qrPayload: [channel.bank_name, bill.virtual_account ?? '-', bill.amount, bill.bill_no].join('|'),
+    sanctionNotice: SANCTION.replace('{rate}', rule ? String(rule.rate_per_month_bp / 100).replace('.', ',') : '1'),
+    generatedAt: bill.issued_at ?? bill.created_at,
+  };
+}
+
+export async function renderBillDocument(db: Knex, who: Principal, billNo: string) {
+  const doc = await skrdDocumentFor(db, who, billNo);
+  return { pdf: await renderSkrd(doc), fileName: `${doc.documentType}-${billNo}.pdf` };
+}

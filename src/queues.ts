@@ -1,0 +1,55 @@
+import { Queue, QueueOptions } from 'bullmq';
+import Redis, { RedisOptions } from 'ioredis';
+import { config } from './config';
+
+/**
+ * BullMQ queues. Producers fail fast when Redis is away (the caller decides what that means);
+ * workers wait for it. Every key shares the configured hash-tagged prefix so a queue's keys land in
+ * one Redis Cluster slot. Job payloads carry ids only: no secrets, no personal data.
+ */
+export const QUEUES = {
+  assessments: 'assessments',
+  issueVa: (channelCode: string) => `issue-va.${channelCode}`,
+} as const;
+
+export function redisConnection(forWorker: boolean): Redis {
+  const opts: RedisOptions = forWorker
+    ? { maxRetriesPerRequest: null }
+    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+  return new Redis(config().REDIS_URL, opts);
+}
+
+let producer: Redis | undefined;
+const queues = new Map<string, Queue>();
+
+export function queue(name: string): Queue {
+  let q = queues.get(name);
+  if (!q) {
+    producer ??= redisConnection(false);
+    const opts: QueueOptions = {
+      connection: producer,
+      prefix: config().QUEUE_PREFIX,
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+        removeOnComplete: { age: 24 * 3600, count: 10000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    };
+    q = new Queue(name, opts);
+    queues.set(name, q);
+  }
+  return q;
+}
+
+export function openQueues(): Queue[] {
+  return [...queues.values()];
+}
+
+export async function closeQueues(): Promise<void> {
+  const all = [...queues.values()];
+  queues.clear();
+  await Promise.all(all.map((q) => q.close()));
+  producer?.disconnect();
+  producer = undefined;
+}

@@ -1,0 +1,54 @@
+import { Queue, Worker } from 'bullmq';
+import type { Knex } from 'knex';
+import { assessProcessor } from '../jobs/assess';
+import { issueVaProcessor } from '../jobs/issue-va';
+import { listChannels } from './banks/registry';
+import { config } from './config';
+import { logger } from './logger';
+import { QUEUES, redisConnection } from './queues';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the BullMQ workers: assessments, and one VA-issuing worker per bank channel, whose
+ * concurrency and rate limit come from the channel (the limit holds across all workers, since
+ * BullMQ keeps it in Redis).
+ */
+export async function startWorkers(db: Knex): Promise<Workers> {
+  const connection = redisConnection(true);
+  const prefix = config().QUEUE_PREFIX;
+  const workers: Worker[] = [];
+  const queues: Queue[] = [];
+
+  workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2 }));
+
+  for (const channel of await listChannels(db)) {
+    const name = QUEUES.issueVa(channel.code);
+    const q = new Queue(name, { connection, prefix });
+    queues.push(q);
+    workers.push(
+      new Worker(name, issueVaProcessor(db, q), {
+        connection,
+        prefix,
+        concurrency: channel.concurrency,
+        limiter: { max: channel.rate_per_second, duration: 1000 },
+      }),
+    );
+  }
+
+  for (const w of workers) {
+    w.on('failed', (job, err) => logger.warn({ queue: w.name, job: job?.id, err: err.message }, 'job failed'));
+    w.on('error', (err) => logger.error({ queue: w.name, err }, 'worker error'));
+  }
+  logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
+
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(queues.map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}
