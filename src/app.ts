@@ -95,7 +95,7 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   api.use(
     OpenApiValidator.middleware({
       apiSpec: spec,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
       validateResponses: config().NODE_ENV === 'test',
       validateSecurity: false,
       ignoreUndocumented: false,

@@ -41,6 +41,9 @@ function payloadOf(body: unknown): Json {
   return decrypt(envelope.data, CLIENT, SECRET) as Json;
 }
 
+// nock needs an Error instance: a plain object makes the request hang until the timeout.
+const socketError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
 const success = (data: unknown) => ({ status: '000', data: encrypt(data, CLIENT, SECRET) });
 
 const request: VaRequest = {
@@ -385,7 +388,7 @@ describe('BniEcollectionConnector at the HTTP boundary', () => {
   });
 
   it('network errors: transient with code network, retried', async () => {
-    nock(HOST).post('/').times(3).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(HOST).post('/').times(3).replyWithError(socketError('ECONNRESET', 'socket hang up'));
     const { connector, logs } = setup();
 
     const result = await connector.inquireVa('X1');
@@ -396,7 +399,7 @@ describe('BniEcollectionConnector at the HTTP boundary', () => {
   });
 
   it('a network error on create is followed by an inquiry, then a retry', async () => {
-    nock(HOST).post('/').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(HOST).post('/').replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'));
     nock(HOST).post('/').reply(200, { status: '101' });
     nock(HOST)
       .post('/')

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { Conflict, NotFound } from '../../errors';
+import { AppError, Conflict, NotFound } from '../../errors';
 import { logger } from '../../logger';
 import { queue, QUEUES } from '../../queues';
 import type { Principal } from '../auth/tokens';
@@ -57,7 +57,7 @@ function encodeCursor(id: number): string {
 
 function decodeCursor(cursor: string): number {
   const m = /^b:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new Conflict('invalid_cursor', 'The cursor is not one this API gave out');
+  if (!m) throw new AppError('invalid_cursor', 'The cursor is not one this API gave out', 400);
   return Number(m[1]);
 }
 

@@ -25,6 +25,10 @@ const GLYPH_EXTENT = 0.925;
 const BORDER = 0.5;
 const HEADER_FILL = '#e8e8e8';
 
+export const SIGNATURE_WIDTH = 220;
+/** Room for the signature and the agency stamp. */
+const SIGNING_SPACE = 52;
+
 const EM_WIDTH_CACHE_SIZE = 50_000;
 const emWidths = new Map<string, number>();
 
@@ -77,6 +81,13 @@ export interface Signatory {
   title: string;
   name: string;
   nip: string;
+}
+
+export interface SignatureOptions {
+  /** Left edge; default right-aligned in the content area. */
+  x?: number;
+  width?: number;
+  size?: number;
 }
 
 interface Line {
@@ -199,12 +210,13 @@ export class PdfWriter {
   /** One line of text with its top at `y`; never wraps and never breaks the page. */
   textAt(text: string, y: number, options: TextOptions = {}): void {
     const { font = 'regular', size = 9.5, align = 'left', x = this.left, width = this.width } = options;
+    const textWidth = this.widthOf(text, font, size);
     let tx = x;
-    if (align !== 'left') {
-      const w = this.widthOf(text, font, size);
-      tx = align === 'right' ? x + width - w : x + (width - w) / 2;
-    }
-    this.doc.font(FONTS[font]).fontSize(size).text(text, tx, y, { lineBreak: false });
+    if (align !== 'left') tx = align === 'right' ? x + width - textWidth : x + (width - textWidth) / 2;
+    // textWidth is the option pdfkit's own line wrapper passes; without it pdfkit measures the
+    // string again, which costs a kerning lookup per character.
+    const opts = { lineBreak: false, textWidth, wordCount: 1 };
+    this.doc.font(FONTS[font]).fontSize(size).text(text, tx, y, opts);
   }
 
   /** Wrapped text at the cursor, breaking pages between lines as needed. */
@@ -386,14 +398,12 @@ export class PdfWriter {
     doc.fillColor('black').fill();
   }
 
-  /** The signature block on the right: place and date, office, space to sign and stamp, name, NIP. */
-  signature(signatory: Signatory, options: { width?: number; size?: number } = {}): void {
-    const { width = 220, size = 9.5 } = options;
-    const x = this.right - width;
+  /** The signature block: place and date, office, space to sign and stamp, name, NIP. */
+  signature(signatory: Signatory, options: SignatureOptions = {}): void {
+    const { width = SIGNATURE_WIDTH, size = 9.5, x = this.right - width } = options;
     const lh = this.lineHeight(size);
     const titleLines = this.wrap(signatory.title, width, 'regular', size);
-    const signingSpace = 52;
-    this.ensureSpace((titleLines.length + 3) * lh + signingSpace);
+    this.ensureSpace(this.signatureHeight(signatory, options));
     const at = { x, width, size, align: 'center' as const };
     this.textAt(signatory.placeAndDate, this.y, at);
     this.y += lh;
@@ -401,7 +411,7 @@ export class PdfWriter {
       this.textAt(line, this.y, at);
       this.y += lh;
     }
-    this.y += signingSpace;
+    this.y += SIGNING_SPACE;
     this.textAt(signatory.name, this.y, { ...at, font: 'bold' });
     const nameWidth = this.widthOf(signatory.name, 'bold', size);
     const underlineY = this.y + size * GLYPH_EXTENT + 0.5;
@@ -409,6 +419,12 @@ export class PdfWriter {
     this.y += lh;
     this.textAt(`NIP. ${signatory.nip}`, this.y, at);
     this.y += lh;
+  }
+
+  signatureHeight(signatory: Signatory, options: SignatureOptions = {}): number {
+    const { width = SIGNATURE_WIDTH, size = 9.5 } = options;
+    const titleLines = this.wrap(signatory.title, width, 'regular', size).length;
+    return (titleLines + 3) * this.lineHeight(size) + SIGNING_SPACE;
   }
 
   /** Writes the footer on every page and returns the finished file. */

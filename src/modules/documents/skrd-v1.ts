@@ -1,6 +1,6 @@
 import { formatDateId, formatDateTimeWib, formatVirtualAccount } from '../../lib/format';
 import { assertRupiah, formatRupiah, terbilangRupiah } from '../../lib/money';
-import { PdfWriter, type TableColumn, type TableCell } from './pdf';
+import { PdfWriter, SIGNATURE_WIDTH, type TableColumn, type TableCell } from './pdf';
 
 /**
  * SKRD layout, version 1. An issued SKRD is re-rendered from its stored data whenever it is
@@ -104,18 +104,7 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   drawHowToPay(w, doc);
   w.moveDown(10);
 
-  w.ensureSpace(w.lineHeight(9) * 3);
-  w.textAt('PERHATIAN', w.y, { font: 'bold', size: 9 });
-  w.moveDown(w.lineHeight(9));
-  w.paragraph(doc.sanctionNotice, { size: 8.5 });
-  w.moveDown(12);
-
-  w.signature({
-    placeAndDate: `${signingPlace(doc.pemdaName)}, ${formatDateId(doc.issueDate)}`,
-    title: doc.opd.headTitle,
-    name: doc.opd.headName,
-    nip: doc.opd.headNip,
-  });
+  drawNoticeAndSignature(w, doc);
 
   return w.finish(`${doc.documentType} ini bukan bukti pembayaran.`);
 }
@@ -211,6 +200,30 @@ function drawHowToPay(w: PdfWriter, doc: SkrdDocument): void {
   }
   if (qrSize) w.qr(doc.qrPayload, w.right - qrSize - 2, top + (height - qrSize) / 2, qrSize);
   w.moveDown(height);
+}
+
+/** The sanction notice on the left and the signature on the right, kept together on one page. */
+function drawNoticeAndSignature(w: PdfWriter, doc: SkrdDocument): void {
+  const signatory = {
+    placeAndDate: `${signingPlace(doc.pemdaName)}, ${formatDateId(doc.issueDate)}`,
+    title: doc.opd.headTitle,
+    name: doc.opd.headName,
+    nip: doc.opd.headNip,
+  };
+  const size = 8.5;
+  const noticeWidth = w.width - SIGNATURE_WIDTH - 24;
+  const noticeLines = w.wrap(doc.sanctionNotice, noticeWidth, 'regular', size).length;
+  const noticeHeight = w.lineHeight(9) + noticeLines * w.lineHeight(size);
+  w.ensureSpace(Math.max(noticeHeight, w.signatureHeight(signatory)));
+
+  const top = w.y;
+  w.textAt('PERHATIAN', top, { font: 'bold', size: 9 });
+  w.moveDown(w.lineHeight(9));
+  w.paragraph(doc.sanctionNotice, { size, width: noticeWidth });
+  const noticeBottom = w.y;
+  w.y = top;
+  w.signature(signatory);
+  w.y = Math.max(w.y, noticeBottom);
 }
 
 /** The document carries no separate place of signing; a city government signs in its city. */
