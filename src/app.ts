@@ -70,7 +70,7 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   });
 
   const channels = await listChannels(db);
-  const queueNames = [QUEUES.assessments, ...channels.map((c) => QUEUES.issueVa(c.code))];
+  const queueNames = [QUEUES.assessments, QUEUES.maintenance, ...channels.map((c) => QUEUES.issueVa(c.code))];
   app.get('/metrics', async (_req, res) => {
     await Promise.all(
       queueNames.map(async (name) => {

@@ -4,11 +4,11 @@ import { config, ConfigError } from './config';
 import { closeDb, db, ensureDatabase, migrateLatest } from './db';
 import { configureLogger, logger } from './logger';
 import { ROLES, Role, signToken } from './modules/auth/tokens';
-import { requeueStuckBills } from './modules/bills/service';
 import { closeQueues } from './queues';
 import { startServer } from './server';
 import { startWorkers } from './worker';
 import { seedPadang } from '../seeds/padang';
+import { sweep } from '../jobs/sweep';
 import { runDemo } from './demo';
 
 /** `npm run kasda -- <command>`: every operator action, one command each. */
@@ -122,8 +122,8 @@ program
   .option('--older-than <seconds>', 'only bills untouched for this long', '60')
   .action(
     oneShot(async (o: { olderThan: string }) => {
-      const n = await requeueStuckBills(db(), Number(o.olderThan) * 1000);
-      console.log(`Re-queued ${n} bill(s) for VA issuing`);
+      const r = await sweep(db(), Number(o.olderThan) * 1000);
+      console.log(`Re-queued ${r.requeued} bill(s) for VA issuing`);
     }),
   );
 

@@ -9,6 +9,7 @@ import { config } from './config';
  */
 export const QUEUES = {
   assessments: 'assessments',
+  maintenance: 'maintenance',
   issueVa: (channelCode: string) => `issue-va.${channelCode}`,
 } as const;
 

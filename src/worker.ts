@@ -2,10 +2,13 @@ import { Queue, Worker } from 'bullmq';
 import type { Knex } from 'knex';
 import { assessProcessor } from '../jobs/assess';
 import { issueVaProcessor } from '../jobs/issue-va';
+import { sweepProcessor } from '../jobs/sweep';
 import { listChannels } from './banks/registry';
 import { config } from './config';
 import { logger } from './logger';
 import { QUEUES, redisConnection } from './queues';
+
+const SWEEP_EVERY_MS = 60_000;
 
 export interface Workers {
   close(): Promise<void>;
@@ -23,6 +26,12 @@ export async function startWorkers(db: Knex): Promise<Workers> {
   const queues: Queue[] = [];
 
   workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2 }));
+
+  // The sweeper runs every minute; the scheduler is upserted, so many workers still mean one schedule.
+  const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
+  queues.push(maintenance);
+  await maintenance.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep' });
+  workers.push(new Worker(QUEUES.maintenance, sweepProcessor(db), { connection, prefix, concurrency: 1 }));
 
   for (const channel of await listChannels(db)) {
     const name = QUEUES.issueVa(channel.code);

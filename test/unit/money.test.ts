@@ -99,8 +99,24 @@ describe('assertRupiah', () => {
   });
 });
 
-// Run under TZ=UTC and TZ=Asia/Jakarta (see the test command in the docs); the results must match.
 describe(`date formatting (process TZ ${process.env.TZ ?? 'unset'})`, () => {
+  // Node re-reads TZ when it is assigned, so one run covers zones on both sides of UTC.
+  test.each(['UTC', 'Asia/Jakarta', 'America/Los_Angeles', 'Pacific/Kiritimati'])(
+    'When the process runs under TZ=%s, then dates print the same',
+    (tz) => {
+      const saved = process.env.TZ;
+      process.env.TZ = tz;
+      try {
+        expect(formatDateId('2027-01-31')).toBe('31 Januari 2027');
+        expect(formatDateId(new Date('2027-01-31T18:30:00Z'))).toBe('1 Februari 2027');
+        expect(formatDateTimeWib(new Date('2027-03-15T07:05:00Z'))).toBe('15 Maret 2027 14:05 WIB');
+      } finally {
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
+      }
+    },
+  );
+
   test('a calendar date prints as written, whatever the process time zone', () => {
     expect(formatDateId('2027-01-31')).toBe('31 Januari 2027');
     expect(formatDateId('2027-12-31')).toBe('31 Desember 2027');

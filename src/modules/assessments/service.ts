@@ -64,6 +64,7 @@ export async function requestAssessment(db: Knex, who: Principal, body: { levy_t
         jobId: `assessment-${run.id}`,
       });
     } catch (e) {
+      logger.error({ err: e, assessment: run.id }, 'could not queue the assessment');
       await db('assessments')
         .where({ id: run.id })
         .update({ status: 'failed', error: 'job queue unavailable', completed_at: db.fn.now() });
