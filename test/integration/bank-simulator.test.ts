@@ -32,12 +32,14 @@ function setup(options: Partial<BankSimulatorOptions> = {}) {
   });
   const seconds = () => Math.floor(clock.ms / 1000);
   async function call(payload: Json, envelope: Json = {}) {
+    const data = encrypt({ client_id: CLIENT, ...payload }, CLIENT, SECRET, seconds());
     const res = await request(sim.app)
       .post('/')
-      .send({ client_id: CLIENT, prefix: PREFIX, data: encrypt({ client_id: CLIENT, ...payload }, CLIENT, SECRET, seconds()), ...envelope });
+      .send({ client_id: CLIENT, prefix: PREFIX, data, ...envelope });
     expect(res.status).toBe(200);
     const body = res.body as Json;
-    return { status: body.status, message: body.message, data: body.data ? (decrypt(body.data, CLIENT, SECRET, seconds()) as Json) : undefined };
+    const decrypted = body.data ? (decrypt(body.data, CLIENT, SECRET, seconds()) as Json) : undefined;
+    return { status: body.status, message: body.message, data: decrypted };
   }
   const bill = (overrides: Json = {}): Json => ({
     type: 'createbilling',
@@ -150,7 +152,8 @@ describe('bank simulator: protocol', () => {
       expect(await call(bill({ datetime_expired: '2027-02-30 10:00:00' }))).toMatchObject({ status: '012' });
       expect(await call(bill({ datetime_expired: formatWib(new Date(clock.ms - 1000)) }))).toMatchObject({ status: '012' });
       expect(await call(bill({ datetime_expired: formatWib(new Date(clock.ms + 60_000)) }))).toMatchObject({ status: '000' });
-      expect(await call(bill({ trx_id: 'T2', virtual_account: '', datetime_expired: undefined }))).toMatchObject({ status: '000' });
+      const noExpiry = bill({ trx_id: 'T2', virtual_account: '', datetime_expired: undefined });
+      expect(await call(noExpiry)).toMatchObject({ status: '000' });
     });
 
     it('105 for a reused trx_id, even after the bill was deactivated', async () => {
@@ -399,7 +402,9 @@ describe('bank simulator: protocol', () => {
       const { sim, call, bill } = setup();
       await call(bill());
       const list = await request(sim.app).get('/sim/bills');
-      expect(list.body).toEqual([expect.objectContaining({ trxId: 'T1', virtualAccount: VA, amount: 150000, state: 'active' })]);
+      expect(list.body).toEqual([
+        expect.objectContaining({ trxId: 'T1', virtualAccount: VA, amount: 150000, state: 'active' }),
+      ]);
       const one = await request(sim.app).get('/sim/bills/T1');
       expect(one.body).toMatchObject({ trxId: 'T1', paidAmount: 0, state: 'active' });
       expect((await request(sim.app).get('/sim/bills/NOPE')).status).toBe(404);
@@ -438,7 +443,8 @@ describe('bank simulator: protocol', () => {
       expect((await request(sim.app).post('/sim/bills/T1/pay').send({ amount: 149999 })).status).toBe(409);
       expect((await request(sim.app).post('/sim/bills/T1/pay').send({ amount: '150000' })).status).toBe(400);
       expect((await request(sim.app).post('/sim/bills/T1/pay').send({ notify: 'yes' })).status).toBe(400);
-      expect((await request(sim.app).post('/sim/bills/T1/pay').set('Content-Type', 'application/json').send('{')).status).toBe(400);
+      const malformed = await request(sim.app).post('/sim/bills/T1/pay').set('Content-Type', 'application/json').send('{');
+      expect(malformed.status).toBe(400);
       await call(bill({ trx_id: 'OPEN', billing_type: 'o', trx_amount: '0', virtual_account: '' }));
       expect((await request(sim.app).post('/sim/bills/OPEN/pay').send({})).status).toBe(400);
       await sim.pay('OPEN', { amount: 5000, ntb: 'N1', notify: false });

@@ -81,7 +81,12 @@ function inquiryAnswer(overrides: Json = {}): Json {
 }
 
 beforeEach(() => nock.cleanAll());
-afterAll(() => nock.cleanAll());
+// nock patches the http module, which all test files of a jest worker share: left active, it would
+// refuse the next file's mocked hosts ("Disallowed net connect").
+afterAll(() => {
+  nock.cleanAll();
+  nock.restore();
+});
 
 describe('BNI date-times', () => {
   it('renders instants in WIB whatever the process zone', () => {
@@ -103,12 +108,18 @@ describe('BNI date-times', () => {
     expect(parseBniDateTime(text)?.toISOString()).toBe(iso);
   });
 
-  it.each([[null], [undefined], [''], ['2027-02-30 10:00:00'], ['2027-03-02 24:00:00'], ['2027-03-02 10:60:00'], ['02-03-2027'], [20270302]])(
-    'rejects %p',
-    (value) => {
-      expect(parseBniDateTime(value)).toBeNull();
-    },
-  );
+  it.each([
+    [null],
+    [undefined],
+    [''],
+    ['2027-02-30 10:00:00'],
+    ['2027-03-02 24:00:00'],
+    ['2027-03-02 10:60:00'],
+    ['02-03-2027'],
+    [20270302],
+  ])('rejects %p', (value) => {
+    expect(parseBniDateTime(value)).toBeNull();
+  });
 });
 
 describe('BniEcollectionConnector at the HTTP boundary', () => {

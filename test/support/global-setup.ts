@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
 
 /**
@@ -12,7 +10,9 @@ export default async function globalSetup(): Promise<void> {
   const u = new URL(base);
   u.pathname = `/kasda_test_${id}`;
   const run = { databaseUrl: u.toString(), queuePrefix: `{kasda-test-${id}}` };
-  fs.writeFileSync(path.join(__dirname, '.run.json'), JSON.stringify(run));
+  // Test files (in this process or in workers started after this) read these.
+  process.env.KASDA_TEST_DATABASE_URL = run.databaseUrl;
+  process.env.KASDA_TEST_QUEUE_PREFIX = run.queuePrefix;
 
   process.env.DATABASE_URL = run.databaseUrl;
   const { ensureDatabase, createDb, migrateLatest } = await import('../../src/db');

@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import Redis from 'ioredis';
 
 export default async function globalTeardown(): Promise<void> {
-  const file = path.join(__dirname, '.run.json');
-  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as { databaseUrl: string; queuePrefix: string };
+  const run = { databaseUrl: process.env.KASDA_TEST_DATABASE_URL!, queuePrefix: process.env.KASDA_TEST_QUEUE_PREFIX! };
   const u = new URL(run.databaseUrl);
   const name = u.pathname.slice(1);
   u.pathname = '/postgres';
@@ -27,5 +24,4 @@ export default async function globalTeardown(): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  fs.rmSync(file, { force: true });
 }

@@ -9,7 +9,8 @@ const VECTOR_PAYLOAD = { type: 'inquirybilling', client_id: '001', trx_id: 'X1' 
 
 describe('phpJsonEncode', () => {
   it('writes no whitespace and escapes / as PHP does', () => {
-    expect(phpJsonEncode({ a: 1, b: [true, null], url: 'http://x/y' })).toBe('{"a":1,"b":[true,null],"url":"http:\\/\\/x\\/y"}');
+    const json = phpJsonEncode({ a: 1, b: [true, null], url: 'http://x/y' });
+    expect(json).toBe('{"a":1,"b":[true,null],"url":"http:\\/\\/x\\/y"}');
   });
 
   it('writes every non-ASCII UTF-16 code unit as lower-case \\uXXXX', () => {

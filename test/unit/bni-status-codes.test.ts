@@ -61,8 +61,16 @@ describe('eCollection status codes', () => {
   });
 
   it('treats an unknown code as a final failure keeping the bank message', () => {
-    expect(interpretStatus('555', 'Something new')).toEqual({ outcome: 'invalid_request', code: '555', message: 'Something new' });
-    expect(interpretStatus('556')).toEqual({ outcome: 'invalid_request', code: '556', message: 'Unknown BNI status 556' });
+    expect(interpretStatus('555', 'Something new')).toEqual({
+      outcome: 'invalid_request',
+      code: '555',
+      message: 'Something new',
+    });
+    expect(interpretStatus('556')).toEqual({
+      outcome: 'invalid_request',
+      code: '556',
+      message: 'Unknown BNI status 556',
+    });
   });
 
   it('is not fooled by inherited property names', () => {

@@ -4,7 +4,7 @@ import { renderSkrd, type SkrdDocument } from '../../src/modules/documents/skrd-
 const KECAMATAN = ['Padang Utara', 'Koto Tangah', 'Kuranji', 'Lubuk Begalung', 'Bungus Teluk Kabung'];
 
 /** A Mitratel-like bill: one line per tower, each 2 inspections × Rp1.750.000 × a zone coefficient. */
-export function sampleSkrd(towerCount: number): SkrdDocument {
+function sampleSkrd(towerCount: number): SkrdDocument {
   const lines = Array.from({ length: towerCount }, (_, i) => {
     const coefficient = i % 3 === 0 ? 1.4 : 1.2;
     const kecamatan = KECAMATAN[i % KECAMATAN.length];
@@ -136,16 +136,5 @@ describe('SKRD PDF, layout v1', () => {
     await expect(renderSkrd({ ...doc, principal: doc.principal + 1 })).rejects.toThrow(/principal/);
     await expect(renderSkrd({ ...doc, total: doc.total - 1 })).rejects.toThrow(/total/);
     await expect(renderSkrd({ ...doc, interest: 0.5 })).rejects.toThrow(RangeError);
-  });
-
-  test('a 20-line SKRD renders in well under 10 ms once warm', async () => {
-    const doc = sampleSkrd(20);
-    for (let i = 0; i < 20; i++) await renderSkrd(doc);
-    const runs = 50;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) await renderSkrd(doc);
-    const msEach = Number(process.hrtime.bigint() - started) / 1e6 / runs;
-    // Loose bound so a busy CI machine does not fail it; the real figure is a few ms.
-    expect(msEach).toBeLessThan(25);
   });
 });

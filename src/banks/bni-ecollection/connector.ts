@@ -205,19 +205,19 @@ export class BniEcollectionConnector implements VaConnector {
 
   private adopt(req: VaRequest, bill: VaState): BankResult<VaCreated> {
     // An empty VA in the request means the bank chose it, so only the amount can be compared.
-    const ours = bill.amount === req.amount && (req.virtualAccount === '' || bill.virtualAccount === req.virtualAccount);
-    if (!ours) {
+    const sameVa = req.virtualAccount === '' || bill.virtualAccount === req.virtualAccount;
+    if (bill.amount === req.amount && sameVa) {
       return {
-        outcome: 'duplicate_reference',
-        code: '105',
-        message: `trx_id ${req.trxId} is used at the bank by another bill (amount ${bill.amount}, VA ${bill.virtualAccount})`,
+        outcome: 'ok',
+        code: '000',
+        message: 'Bill already at the bank from an earlier attempt',
+        data: { trxId: bill.trxId, virtualAccount: bill.virtualAccount },
       };
     }
     return {
-      outcome: 'ok',
-      code: '000',
-      message: 'Bill already at the bank from an earlier attempt',
-      data: { trxId: bill.trxId, virtualAccount: bill.virtualAccount },
+      outcome: 'duplicate_reference',
+      code: '105',
+      message: `trx_id ${req.trxId} is used at the bank by another bill (amount ${bill.amount}, VA ${bill.virtualAccount})`,
     };
   }
 
@@ -275,7 +275,11 @@ export class BniEcollectionConnector implements VaConnector {
     return result;
   }
 
-  private read<T>(httpStatus: number, raw: string, parse: (d: Data) => T): { result: BankResult<T>; response: unknown } {
+  private read<T>(
+    httpStatus: number,
+    raw: string,
+    parse: (d: Data) => T,
+  ): { result: BankResult<T>; response: unknown } {
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -283,8 +287,8 @@ export class BniEcollectionConnector implements VaConnector {
       body = undefined;
     }
     if (!isRecord(body) || typeof body.status !== 'string') {
-      const result = { outcome: 'transient', code: 'bad_response', message: `HTTP ${httpStatus} without an eCollection status` } as const;
-      return { result, response: raw };
+      const message = `HTTP ${httpStatus} without an eCollection status`;
+      return { result: { outcome: 'transient', code: 'bad_response', message }, response: raw };
     }
     const status = interpretStatus(body.status, typeof body.message === 'string' ? body.message : undefined);
     if (status.outcome !== 'ok') return { result: withoutData(status), response: body };

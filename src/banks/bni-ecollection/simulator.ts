@@ -18,7 +18,10 @@ import { STATUS_CODES } from './status-codes';
  * - a missing `type` answers 005, an unknown one (createbillingsms included) 004;
  * - the payload's own client_id must match the envelope's, else 002;
  * - inactivebilling of an already deactivated bill answers 000 again, so a retry is harmless;
- * - unpaid bills show payment_amount "0"; a phone number comes back masked.
+ * - unpaid bills show payment_amount "0"; a phone number comes back masked;
+ * - injected faults (POST /sim/faults) apply to requests whose envelope and data are valid;
+ * - an operator payment must fit the billing type: exactly the amount for c, at most what is left
+ *   for i, at least the amount for m and n, at most it for x; without an amount, the natural one.
  */
 
 export interface BankSimulatorOptions {
@@ -365,7 +368,8 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
   function paymentAmount(b: SimBill, requested: number | undefined): number {
     const amount = requested ?? (b.billingType === 'i' ? b.amount - b.paidAmount : b.amount);
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      throw new SimError(400, `amount must be a positive whole number${b.billingType === 'o' ? ' (type o needs one)' : ''}`);
+      const hint = b.billingType === 'o' ? ' (an open bill has no default)' : '';
+      throw new SimError(400, `amount must be a positive whole number${hint}`);
     }
     const fits: Record<BillingType, boolean> = {
       c: amount === b.amount,
@@ -375,7 +379,9 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
       n: amount >= b.amount,
       x: amount <= b.amount,
     };
-    if (!fits[b.billingType]) throw new SimError(409, `amount ${amount} not accepted for a type ${b.billingType} bill of ${b.amount}`);
+    if (!fits[b.billingType]) {
+      throw new SimError(409, `amount ${amount} not accepted for a type ${b.billingType} bill of ${b.amount}`);
+    }
     return amount;
   }
 

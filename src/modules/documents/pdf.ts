@@ -8,7 +8,7 @@ import QRCode from 'qrcode';
  *
  * All text is placed line by line at computed positions with pdfkit's line breaking switched off:
  * pdfkit then never adds pages on its own, so pagination is decided here and stays predictable,
- * and it is several times faster than pdfkit's wrapper. Only the built-in Helvetica fonts are used
+ * and text is measured once per string instead of on every draw. Only the built-in Helvetica fonts are used
  * (nothing to embed), and the creation date comes from the caller, so equal input gives equal bytes.
  */
 
@@ -96,7 +96,7 @@ interface Line {
 }
 
 export class PdfWriter {
-  readonly doc: PDFKit.PDFDocument;
+  private readonly doc: PDFKit.PDFDocument;
   readonly left = MARGINS.left;
   readonly top = MARGINS.top;
   readonly right: number;
@@ -257,8 +257,8 @@ export class PdfWriter {
     this.y += this.lineHeight(10) + 8;
   }
 
-  /** "Label : value" rows with the colons aligned; returns the y below the block. */
-  keyValues(rows: readonly KeyValue[], options: { x?: number; width?: number; labelWidth: number; size?: number }): number {
+  /** "Label : value" rows with the colons aligned. */
+  keyValues(rows: readonly KeyValue[], options: { x?: number; width?: number; labelWidth: number; size?: number }): void {
     const { x = this.left, width = this.width, labelWidth, size = 9.5 } = options;
     const lh = this.lineHeight(size);
     const valueX = x + labelWidth + 8;
@@ -275,7 +275,6 @@ export class PdfWriter {
       }
       this.y += 1.5;
     }
-    return this.y;
   }
 
   /**
@@ -327,10 +326,7 @@ export class PdfWriter {
       this.y += height;
     };
 
-    const header = layout(
-      columns.map((c) => c.header),
-      'bold',
-    );
+    const header = layout(columns.map((c) => c.header), 'bold');
     const headerHeight = heightOf(header);
     const laidOut = rows.map((r) => layout(r, 'regular'));
 

@@ -1,10 +1,10 @@
 import { formatDateId, formatDateTimeWib, formatVirtualAccount } from '../../lib/format';
 import { assertRupiah, formatRupiah, terbilangRupiah } from '../../lib/money';
-import { PdfWriter, SIGNATURE_WIDTH, type TableColumn, type TableCell } from './pdf';
+import { PdfWriter, SIGNATURE_WIDTH, type FontStyle, type TableColumn, type TableCell } from './pdf';
 
 /**
- * SKRD layout, version 1. An issued SKRD is re-rendered from its stored data whenever it is
- * downloaded, so a layout change must become a new version instead of editing this one.
+ * SKRD layout, version 1. An issued SKRD can be rendered again from its stored data and must come
+ * out the same, so a layout change becomes a new version instead of an edit here.
  */
 export interface SkrdDocument {
   pemdaName: string;
@@ -165,9 +165,9 @@ function drawHowToPay(w: PdfWriter, doc: SkrdDocument): void {
   const qrSize = doc.qrPayload ? 104 : 0;
   const textX = w.left + pad;
   const textWidth = w.width - 2 * pad - qrSize;
-  const small = 9;
+  const baseSize = 9;
 
-  type Row = { text: string; font?: 'regular' | 'bold'; size?: number };
+  type Row = { text: string; font?: FontStyle; size?: number };
   const rows: Row[] = [{ text: 'CARA PEMBAYARAN', font: 'bold' }];
   if (doc.virtualAccount) {
     rows.push(
@@ -183,7 +183,7 @@ function drawHowToPay(w: PdfWriter, doc: SkrdDocument): void {
   if (qrSize) rows.push({ text: 'Atau pindai kode QR di samping dengan aplikasi bank Anda.' });
 
   const laidOut = rows.flatMap((row) => {
-    const size = row.size ?? small;
+    const size = row.size ?? baseSize;
     const font = row.font ?? 'regular';
     return w.wrap(row.text, textWidth, font, size).map((text) => ({ text, font, size }));
   });
