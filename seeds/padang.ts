@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { owners, towers } from './data/padang-towers';
 import { kecamatan } from './data/padang-wilayah';
+import { compileSchema, describeErrors } from '../src/lib/json-schema';
 
 /**
  * Kota Padang's starting data: Diskominfo, the BNI eCollection channel (credentials by reference to
@@ -67,6 +68,10 @@ const towerTariff = {
 };
 
 export async function seedPadang(db: Knex): Promise<{ towers: number; owners: number }> {
+  const validate = compileSchema(towerSchema);
+  for (const t of towers) {
+    if (!validate(t.attributes)) throw new Error(`seed tower ${t.code}: ${describeErrors(validate)}`);
+  }
   return db.transaction(async (trx) => {
     const [opd] = await trx('opds')
       .insert({

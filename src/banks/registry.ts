@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { config } from '../config';
 import { bankCallDuration } from '../metrics';
@@ -59,7 +60,9 @@ const cache = new Map<string, VaConnector>();
 
 /** One connector per channel and process; every call it makes is logged to bank_requests. */
 export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
-  const key = `${channel.id}:${JSON.stringify(channel.settings)}`;
+  const settings = channelSettings(channel);
+  // Keyed by the resolved settings, so a changed credential or URL gets a fresh connector.
+  const key = `${channel.id}:${crypto.createHash('sha256').update(JSON.stringify(settings)).digest('hex')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const onCall = async (log: BankCallLog) => {
@@ -87,7 +90,7 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
   }
   const created = new BniEcollectionConnector({
     channelCode: channel.code,
-    ...channelSettings(channel),
+    ...settings,
     timeoutMs: config().BNI_TIMEOUT_MS,
     onCall,
   });

@@ -81,12 +81,6 @@ function inquiryAnswer(overrides: Json = {}): Json {
 }
 
 beforeEach(() => nock.cleanAll());
-// nock patches the http module, which all test files of a jest worker share: left active, it would
-// refuse the next file's mocked hosts ("Disallowed net connect").
-afterAll(() => {
-  nock.cleanAll();
-  nock.restore();
-});
 
 describe('BNI date-times', () => {
   it('renders instants in WIB whatever the process zone', () => {

@@ -5,7 +5,7 @@ import { config, resetConfig } from '../../src/config';
 import { db } from '../../src/db';
 import { runAssessment } from '../../src/modules/assessments/service';
 import { issueBill } from '../../src/modules/bills/issuing';
-import { startStack, Stack } from '../support/harness';
+import { startStack, Stack, waitFor } from '../support/harness';
 
 /** The bank's error answers, produced by nock at the HTTP boundary, and what each leaves behind. */
 const BNI = 'http://bni.test';
@@ -172,5 +172,43 @@ describe('Issuing a VA when BNI answers with an error', () => {
   it('An issued bill is not issued twice', async () => {
     const id = billIds[1];
     expect(await issueBill(db(), id, { finalAttempt: false })).toEqual({ kind: 'skipped', status: 'issued' });
+  });
+});
+
+describe('Re-issuing a bill whose VA expired unpaid', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  it('When an expired bill is issued again, then it keeps its number and gets a new trx_id and VA lifetime', async () => {
+    const admin = stack.token({ role: 'admin' });
+    const res = await request(stack.url)
+      .post('/api/v1/assessments')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ levy_type: 'retribusi-menara', period: '2027' });
+    const [first] = await waitFor('bills issued', async () => {
+      const done = await db()('bills').where({ assessment_id: res.body.id, status: 'issued' }).orderBy('id');
+      return done.length === 22 ? done : undefined;
+    });
+    // The VA lapsed at the bank, and the sweeper marked the bill expired.
+    stack.sim.state.bills.get(first.trx_id)!.expiresAt = new Date(Date.now() - 1000);
+    await db()('bills').where({ id: first.id }).update({ status: 'expired' });
+
+    const again = await request(stack.url).post(`/api/v1/bills/${first.bill_no}/issue`).set('Authorization', `Bearer ${admin}`);
+    expect(again.status).toBe(202);
+    const reissued = await waitFor('re-issued', async () => {
+      const b = await db()('bills').where({ id: first.id }).first();
+      return b.status === 'issued' ? b : undefined;
+    });
+    expect(reissued.bill_no).toBe(first.bill_no);
+    expect(reissued.trx_id).toBe(`${first.bill_no}-2`);
+    expect(reissued.trx_id).not.toBe(first.trx_id);
+    expect(stack.sim.state.bills.get(reissued.trx_id)?.amount).toBe(first.amount);
+    expect(await db()('bank_references').where({ bill_id: first.id }).pluck('trx_id')).toEqual([first.trx_id, reissued.trx_id]);
+    const audit = await db()('audit_log').where({ entity_id: first.bill_no, action: 'bill.reissue' });
+    expect(audit).toHaveLength(1);
   });
 });

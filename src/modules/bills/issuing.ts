@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { connectorFor, findChannel, virtualAccountFor } from '../../banks/registry';
 import type { BankResult, VaCreated } from '../../banks/types';
-import { addDays, endOfJakartaDay } from '../../lib/time';
+import { addDays, endOfJakartaDay, jakartaDate } from '../../lib/time';
 import { logger } from '../../logger';
 import { recordAudit } from '../audit/service';
 import { versionById } from '../levy-types/repo';
@@ -39,7 +39,10 @@ async function prepare(db: Knex, billId: number) {
       await trx('bank_references').insert({ bank_channel_id: channel.id, trx_id: trxId, bill_id: bill.id });
     }
     const virtualAccount = bill.virtual_account ?? virtualAccountFor(channel, bill.id);
-    const expiresAt = endOfJakartaDay(addDays(bill.due_date, version.payment_policy.va_valid_days_after_due));
+    // The VA lives until N days after the due date; a bill re-issued after that counts from today.
+    const today = jakartaDate();
+    const from = bill.due_date > today ? bill.due_date : today;
+    const expiresAt = endOfJakartaDay(addDays(from, version.payment_policy.va_valid_days_after_due));
     const updated = await trx('bills')
       .where({ id: bill.id })
       .update({

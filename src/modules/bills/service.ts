@@ -103,25 +103,32 @@ export async function getBill(db: Knex, who: Principal, billNo: string) {
   };
 }
 
-/** An operator's retry of a bill whose issuing failed. */
+/**
+ * An operator issues a bill again: one whose issuing failed, or one whose VA expired unpaid. An
+ * expired bill keeps its number but gets a new trx_id (the bank never accepts one twice).
+ */
 export async function retryIssue(db: Knex, who: Principal, billNo: string) {
   const bill = await requireBill(db, who, billNo);
   const moved = await db.transaction(async (trx) => {
-    const row = await repo.transition(trx, bill.id, 'issuing', {}, ['issue_failed']);
+    const reissue = bill.status === 'expired';
+    const row = await repo.transition(trx, bill.id, 'issuing', reissue ? { trx_id: null } : {}, ['issue_failed', 'expired']);
     if (row) {
       await recordAudit(trx, {
         actor: `${who.role}:${who.sub}`,
-        action: 'bill.issue_retry',
+        action: reissue ? 'bill.reissue' : 'bill.issue_retry',
         entityType: 'bill',
         entityId: bill.bill_no,
-        before: { status: bill.status, bank_status: bill.last_bank_status },
-        after: { status: 'issuing' },
+        before: { status: bill.status, trx_id: bill.trx_id, bank_status: bill.last_bank_status },
+        after: { status: 'issuing', trx_id: row.trx_id },
       });
     }
     return row;
   });
   if (!moved) {
-    throw new Conflict('bill_not_retryable', `Bill ${billNo} is ${bill.status}; only a bill whose issuing failed can be retried`);
+    throw new Conflict(
+      'bill_not_retryable',
+      `Bill ${billNo} is ${bill.status}; only a bill whose issuing failed or whose VA expired can be issued again`,
+    );
   }
   await enqueueIssue([{ id: moved.id, channel_code: bill.channel_code, issue_attempts: moved.issue_attempts }]).catch((e) => {
     // The bill is in `issuing` and the sweeper picks it up; the operator need not try again.

@@ -3,6 +3,8 @@ import type { Principal } from '../auth/tokens';
 import { requireBill } from '../bills/service';
 import { linesOf } from '../bills/repo';
 import { versionById } from '../levy-types/repo';
+import type { InterestRule } from '../levy-types/schema';
+import { formatDecimalId } from '../../lib/format';
 import { renderSkrd, SkrdDocument } from './skrd-v1';
 
 const TITLES: Record<string, string> = {
@@ -10,10 +12,18 @@ const TITLES: Record<string, string> = {
   SKPD: 'Surat Ketetapan Pajak Daerah',
 };
 
-const SANCTION =
-  'Apabila SKRD ini tidak atau kurang dibayar setelah lewat waktu paling lama 30 (tiga puluh) hari sejak ' +
-  'SKRD diterbitkan, dikenakan sanksi administratif berupa bunga sebesar {rate}% (satu persen) setiap bulan ' +
-  'dan ditagih dengan menggunakan STRD.';
+/** The sanction notice, from the interest rule in force when the bill falls due. */
+function sanctionNotice(rules: InterestRule[], dueDate: string, documentType: string): string {
+  const rule = [...rules].sort((a, b) => (a.effective_from < b.effective_from ? 1 : -1)).find((r) => r.effective_from <= dueDate);
+  if (!rule) return `${documentType} ini wajib dilunasi paling lambat pada tanggal jatuh tempo.`;
+  const rate = formatDecimalId(rule.rate_per_month_bp / 100);
+  return (
+    `Apabila ${documentType} ini tidak atau kurang dibayar sampai dengan tanggal jatuh tempo, dikenakan sanksi ` +
+    `administratif berupa bunga sebesar ${rate}% setiap bulan dari pokok yang tidak atau kurang dibayar, ` +
+    `paling lama ${rule.max_months} bulan (bagian dari bulan dihitung satu bulan penuh), ` +
+    'dan ditagih dengan menggunakan STRD.'
+  );
+}
 
 /** Everything the SKRD prints, gathered from the bill and the levy version it was computed with. */
 export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string): Promise<SkrdDocument> {
@@ -26,7 +36,6 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     db('levy_types').where({ id: bill.levy_type_id }).first(),
     db('bank_channels').where({ id: bill.bank_channel_id }).first(),
   ]);
-  const rule = [...version.interest_rule].sort((a, b) => (a.effective_from < b.effective_from ? 1 : -1))[0];
   return {
     pemdaName: opd.pemda_name,
     opd: {
@@ -60,7 +69,7 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     bankName: channel.bank_name,
     expiresAt: bill.expires_at,
     qrPayload: [channel.bank_name, bill.virtual_account ?? '-', bill.amount, bill.bill_no].join('|'),
-    sanctionNotice: SANCTION.replace('{rate}', rule ? String(rule.rate_per_month_bp / 100).replace('.', ',') : '1'),
+    sanctionNotice: sanctionNotice(version.interest_rule, bill.due_date, bill.document_type),
     generatedAt: bill.issued_at ?? bill.created_at,
   };
 }
