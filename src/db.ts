@@ -46,17 +46,35 @@ export async function migrateLatest(d: Knex = db()): Promise<string[]> {
   return applied;
 }
 
-/** Creates the database named in the URL if it does not exist (for first runs and tests). */
-export async function ensureDatabase(url = config().DATABASE_URL): Promise<void> {
+/** Runs statements on the server's maintenance database, for creating and dropping databases. */
+async function onServer<T>(url: string, fn: (client: pg.Client, name: string) => Promise<T>): Promise<T> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.slice(1));
   u.pathname = '/postgres';
   const client = new pg.Client({ connectionString: u.toString() });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return await fn(client, name);
   } finally {
     await client.end();
   }
+}
+
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Creates the database named in the URL if it does not exist (first runs, the demo, tests). */
+export function ensureDatabase(url = config().DATABASE_URL, template?: string): Promise<void> {
+  return onServer(url, async (client, name) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${quoted(name)}${template ? ` TEMPLATE ${quoted(template)}` : ''}`);
+    }
+  });
+}
+
+/** Drops the database named in the URL, closing its connections (the demo's reset, tests). */
+export function dropDatabase(url: string): Promise<void> {
+  return onServer(url, async (client, name) => {
+    await client.query(`DROP DATABASE IF EXISTS ${quoted(name)} WITH (FORCE)`);
+  });
 }

@@ -2,15 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import axios, { AxiosInstance } from 'axios';
-import Redis from 'ioredis';
-import pg from 'pg';
 import { startBankSimulator } from './banks/bni-ecollection/simulator';
 import { config, resetConfig } from './config';
-import { closeDb, db, ensureDatabase, migrateLatest } from './db';
+import { closeDb, db, dropDatabase, ensureDatabase, migrateLatest } from './db';
 import { formatRupiah } from './lib/money';
 import { logger } from './logger';
 import { signToken } from './modules/auth/tokens';
-import { closeQueues } from './queues';
+import { closeQueues, deleteQueueKeys } from './queues';
 import { startServer } from './server';
 import { startWorkers } from './worker';
 import { seedPadang, TOWER_LEVY } from '../seeds/padang';
@@ -33,34 +31,6 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
     if (v !== undefined) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function recreateDatabase(url: string) {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await c.end();
-  }
-  await ensureDatabase(url);
-}
-
-async function clearQueueKeys(prefix: string) {
-  const redis = new Redis(config().REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -101,7 +71,8 @@ export async function runDemo(): Promise<number> {
   const stops: Array<() => Promise<void>> = [];
   try {
     step(`Fresh demo database ${base.pathname.slice(1)} on ${base.host}, migrated and seeded`);
-    await recreateDatabase(config().DATABASE_URL);
+    await dropDatabase(config().DATABASE_URL);
+    await ensureDatabase(config().DATABASE_URL);
     await migrateLatest();
     const seeded = await seedPadang(db());
     console.log(`  Diskominfo Kota Padang: ${seeded.owners} tower owners, ${seeded.towers} towers`);
@@ -187,7 +158,7 @@ export async function runDemo(): Promise<number> {
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await closeQueues();
-    await clearQueueKeys(config().QUEUE_PREFIX).catch(() => undefined);
+    await deleteQueueKeys(config().QUEUE_PREFIX).catch(() => undefined);
     await closeDb();
   }
 }

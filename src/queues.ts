@@ -54,3 +54,18 @@ export async function closeQueues(): Promise<void> {
   producer?.disconnect();
   producer = undefined;
 }
+
+/** Deletes every key under a queue prefix (the demo's and the tests' own prefixes). */
+export async function deleteQueueKeys(prefix: string, redisUrl = config().REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

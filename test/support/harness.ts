@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { startBankSimulator, BankSimulator } from '../../src/banks/bni-ecollection/simulator';
 import { config, resetConfig } from '../../src/config';
-import { closeDb, db } from '../../src/db';
+import { closeDb, db, dropDatabase, ensureDatabase } from '../../src/db';
 import { Principal, signToken } from '../../src/modules/auth/tokens';
 import { closeQueues } from '../../src/queues';
 import { startServer } from '../../src/server';
@@ -14,31 +13,19 @@ import { seedPadang } from '../../seeds/padang';
  * own queue prefix; the real PostgreSQL and Redis, the real API on a free port, the real workers,
  * and the bundled BNI simulator standing in for the bank.
  */
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const u = new URL(process.env.DATABASE_URL!);
-  u.pathname = '/postgres';
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 const template = new URL(process.env.DATABASE_URL!).pathname.slice(1);
 
 export async function useFreshDatabase(): Promise<() => Promise<void>> {
   const name = `${template}_${crypto.randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const u = new URL(process.env.DATABASE_URL!);
   u.pathname = `/${name}`;
+  await ensureDatabase(u.toString(), template);
   process.env.DATABASE_URL = u.toString();
   process.env.QUEUE_PREFIX = `{kasda-test-${crypto.randomBytes(4).toString('hex')}}`;
   resetConfig();
   return async () => {
     await closeDb();
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await dropDatabase(u.toString());
   };
 }
 
