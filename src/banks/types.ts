@@ -77,3 +77,47 @@ export interface VaConnector {
   inquireVa(trxId: string): Promise<BankResult<VaState>>;
   deactivateVa(trxId: string, virtualAccount: string): Promise<BankResult<VaCreated>>;
 }
+
+/** A payment notification from a bank, reduced to what Kasda needs, whatever the bank's format. */
+export interface BankNotification {
+  trxId: string;
+  virtualAccount: string;
+  /** The bank's unique reference for this payment (BNI `payment_ntb`, SNAP `paymentRequestId`). */
+  paymentRef: string;
+  /** This payment, whole rupiah. */
+  amount: number;
+  /** Total paid on the bill so far, as the bank counts it; null when the bank does not say. */
+  cumulative: number | null;
+  paidAt: Date;
+  customerName: string | null;
+}
+
+export interface CallbackRequest {
+  /** The exact bytes received (signatures are over them). */
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  method: string;
+  /** The path with query as received, e.g. /api/v1/bank-callbacks/nagari/v1.0/transfer-va/payment. */
+  path: string;
+  sourceIp: string;
+}
+
+export type NotificationVerdict =
+  | { ok: true; notification: BankNotification; decoded: unknown }
+  | { ok: false; reason: string; decoded?: unknown };
+
+export interface CallbackAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The inbound half of a connector: is a notification genuine, what does it say, and what does the
+ * bank expect to hear back. The intake route persists what `verify` returns before answering.
+ */
+export interface NotificationHandler {
+  verify(req: CallbackRequest): NotificationVerdict | Promise<NotificationVerdict>;
+  /** accepted: recorded (new or duplicate); rejected: not genuine, nothing recorded. */
+  answer(kind: 'accepted' | 'rejected', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer;
+}
