@@ -1,20 +1,27 @@
 import type { Knex } from 'knex';
-import { requeueStuckBills } from '../src/modules/bills/service';
+import { config } from '../src/config';
 import { logger } from '../src/logger';
+import { sweep, SweepOptions, SweepReport } from '../src/modules/reconciliation/sweeper';
 
-/** How long a bill may sit in draft or issuing before the sweeper queues it again. */
+/** How long work may sit before the sweeper queues it again. */
 export const STUCK_AFTER_MS = 60_000;
 
-/**
- * The sweeper: finds work that a crash or a Redis outage left behind and queues it again.
- * Runs on a schedule from the workers and on demand with `kasda sweep`.
- */
-export async function sweep(db: Knex, stuckAfterMs = STUCK_AFTER_MS): Promise<{ requeued: number }> {
-  const requeued = await requeueStuckBills(db, stuckAfterMs);
-  if (requeued) logger.info({ requeued }, 'sweeper re-queued bills for VA issuing');
-  return { requeued };
+export function sweepOptions(overrides: Partial<SweepOptions> = {}): SweepOptions {
+  const c = config();
+  return {
+    stuckAfterMs: STUCK_AFTER_MS,
+    quietForMs: c.SWEEP_QUIET_MINUTES * 60_000,
+    inquiriesPerSecond: c.SWEEP_INQUIRIES_PER_SECOND,
+    inquiryLimit: c.SWEEP_INQUIRY_LIMIT,
+    ...overrides,
+  };
 }
 
+/** The scheduled sweeper (`kasda sweep` runs the same now). */
 export function sweepProcessor(db: Knex) {
-  return async (): Promise<{ requeued: number }> => sweep(db);
+  return async (): Promise<SweepReport> => {
+    const report = await sweep(db, sweepOptions());
+    logger.info({ report }, 'sweep done');
+    return report;
+  };
 }

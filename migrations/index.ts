@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261129_001_core';
+import * as m002 from './20261129_002_payments';
+import * as m003 from './20261129_003_webhooks';
+import * as m004 from './20261129_004_onboarding';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -7,6 +10,9 @@ import * as m001 from './20261129_001_core';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261129_001_core': m001,
+  '20261129_002_payments': m002,
+  '20261129_003_webhooks': m003,
+  '20261129_004_onboarding': m004,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { owners, towers } from './data/padang-towers';
 import { kecamatan } from './data/padang-wilayah';
 import { compileSchema, describeErrors } from '../src/lib/json-schema';
+import { seedOpds } from './opds';
 
 /**
  * Kota Padang's starting data: Diskominfo, the BNI eCollection channel (credentials by reference to
@@ -86,6 +87,7 @@ export async function seedPadang(db: Knex): Promise<{ towers: number; owners: nu
       .onConflict('code')
       .merge()
       .returning('id');
+    await seedOpds(trx);
 
     const [channel] = await trx('bank_channels')
       .insert({
@@ -141,7 +143,8 @@ export async function seedPadang(db: Knex): Promise<{ towers: number; owners: nu
           { effective_from: '2010-01-01', rate_per_month_bp: 200, max_months: 24, started_month_counts_whole: true, base: 'principal' },
           { effective_from: '2024-01-05', rate_per_month_bp: 100, max_months: 24, started_month_counts_whole: true, base: 'principal' },
         ]),
-        payment_policy: JSON.stringify({ billing_type: 'c', partial_allowed: false, va_valid_days_after_due: 60 }),
+        // Owners may pay an SKRD in installments (BNI billing type i): Mitratel's runs to hundreds of millions.
+        payment_policy: JSON.stringify({ billing_type: 'i', partial_allowed: true, va_valid_days_after_due: 60 }),
         bank_channel_id: channel.id,
         document_template: 'skrd-v1',
       })

@@ -19,7 +19,14 @@ import { httpDuration, queueDepth, registry } from './metrics';
 import { assessmentRoutes } from './modules/assessments/routes';
 import { allow, authenticate } from './modules/auth/middleware';
 import { billRoutes } from './modules/bills/routes';
+import { callbackRoutes } from './modules/payments/callback-routes';
+import { paymentRoutes } from './modules/payments/routes';
 import { levyTypeRoutes } from './modules/levy-types/routes';
+import { oneOffBillRoutes } from './modules/bills/one-off-routes';
+import { CSV_BODY_LIMIT } from './modules/imports/csv';
+import { objectRoutes } from './modules/objects/routes';
+import { payerRoutes } from './modules/payers/routes';
+import { webhookRoutes } from './modules/webhooks/routes';
 import { queue, QUEUES } from './queues';
 import Redis from 'ioredis';
 
@@ -70,7 +77,7 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   });
 
   const channels = await listChannels(db);
-  const queueNames = [QUEUES.assessments, QUEUES.maintenance, ...channels.map((c) => QUEUES.issueVa(c.code))];
+  const queueNames = [QUEUES.assessments, QUEUES.maintenance, QUEUES.payments, QUEUES.receipts, QUEUES.webhooks, ...channels.map((c) => QUEUES.issueVa(c.code))];
   app.get('/metrics', async (_req, res) => {
     await Promise.all(
       queueNames.map(async (name) => {
@@ -89,8 +96,11 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   createBullBoard({ queues: queueNames.map((n) => new BullMQAdapter(queue(n))), serverAdapter: board });
   app.use('/admin/queues', authenticate, allow('admin'), board.getRouter());
 
+  app.use('/api/v1/bank-callbacks', callbackRoutes);
+
   const api = Router();
   api.use(express.json({ limit: config().BODY_LIMIT, strict: true }));
+  api.use(express.text({ type: 'text/csv', limit: CSV_BODY_LIMIT }));
   api.use(authenticate);
   api.use(
     OpenApiValidator.middleware({
@@ -101,7 +111,8 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
       ignoreUndocumented: false,
     }),
   );
-  api.use(levyTypeRoutes, assessmentRoutes, billRoutes);
+  api.use(levyTypeRoutes, assessmentRoutes, billRoutes, paymentRoutes, webhookRoutes);
+  api.use(oneOffBillRoutes, payerRoutes, objectRoutes);
   app.use('/api/v1', api);
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.path}`, 404)));

@@ -8,8 +8,13 @@ import { closeQueues } from './queues';
 import { startServer } from './server';
 import { startWorkers } from './worker';
 import { seedPadang } from '../seeds/padang';
-import { sweep } from '../jobs/sweep';
+import { sweepOptions } from '../jobs/sweep';
+import { sweep } from './modules/reconciliation/sweeper';
+import { verifyLedger } from './modules/ledger/verify';
 import { runDemo } from './demo';
+import { AppError } from './errors';
+import { readDefinitionFile } from './modules/levy-types/definition';
+import { applyDefinitionFile } from './modules/levy-types/service';
 
 /** `npm run kasda -- <command>`: every operator action, one command each. */
 const program = new Command('kasda').description('Kasda: regional levies collected through bank virtual accounts');
@@ -118,12 +123,62 @@ program
 
 program
   .command('sweep')
-  .description('run the sweeper now: re-queue bills stuck in draft or issuing')
-  .option('--older-than <seconds>', 'only bills untouched for this long', '60')
+  .description('run the sweeper now: stuck work re-queued, quiet bills inquired at the bank, lapsed VAs expired')
+  .option('--stuck-after <seconds>', 're-queue work untouched for this long', '60')
+  .option('--quiet-minutes <minutes>', 'inquire open bills with no news for this long (default SWEEP_QUIET_MINUTES)')
   .action(
-    oneShot(async (o: { olderThan: string }) => {
-      const r = await sweep(db(), Number(o.olderThan) * 1000);
-      console.log(`Re-queued ${r.requeued} bill(s) for VA issuing`);
+    oneShot(async (o: { stuckAfter: string; quietMinutes?: string }) => {
+      const r = await sweep(
+        db(),
+        sweepOptions({
+          stuckAfterMs: Number(o.stuckAfter) * 1000,
+          ...(o.quietMinutes !== undefined ? { quietForMs: Number(o.quietMinutes) * 60_000 } : {}),
+        }),
+      );
+      console.log(
+        `Re-queued ${r.requeued.bills} bill(s), ${r.requeued.payments} payment(s), ${r.requeued.receipts} receipt(s), ` +
+          `${r.requeued.webhooks} webhook(s); ` +
+          `inquired ${r.inquired} bill(s), found ${r.foundByInquiry} payment(s), expired ${r.expired}` +
+          (r.throttledChannels.length ? `; throttled by ${r.throttledChannels.join(', ')}` : ''),
+      );
+    }),
+  );
+
+program
+  .command('verify-ledger')
+  .description('prove the books: entries balance, bills match the ledger, audit chains intact (exit 1 if not)')
+  .action(
+    oneShot(async () => {
+      const r = await verifyLedger(db());
+      console.log(
+        `${r.entries} ledger entries, ${r.audit.entries} audit entries: ` +
+          `${r.unbalancedEntries.length} unbalanced, ${r.billMismatches.length} bill(s) off the ledger, ` +
+          `${r.paymentMismatches.length} bill(s) off their payments, ${r.audit.problems.length} audit chain problem(s)`,
+      );
+      for (const m of r.billMismatches) console.log(`  bill ${m.bill_no} (${m.status}): amount ${m.amount} booked ${m.booked}; paid ${m.paid_amount} collected ${m.collected}`);
+      for (const m of r.paymentMismatches) console.log(`  bill ${m.bill_no}: paid ${m.paid_amount} but payments applied ${m.applied}`);
+      for (const p of r.audit.problems) console.log(`  audit ${p.entity_type} ${p.entity_id} #${p.seq}: ${p.problem}`);
+      console.log(r.ok ? 'Ledger verified.' : 'LEDGER DOES NOT VERIFY');
+      if (!r.ok) process.exitCode = 1;
+    }),
+  );
+
+const levy = program.command('levy').description('levy type definitions');
+levy
+  .command('apply <file>')
+  .description('create or version a levy type from a YAML or JSON definition file (applying it again changes nothing)')
+  .action(
+    oneShot(async (file: string) => {
+      try {
+        const r = await applyDefinitionFile(db(), readDefinitionFile(file), 'cli:levy-apply');
+        const what = { created: 'created with version', versioned: 'new version', unchanged: 'unchanged, version' }[r.outcome];
+        console.log(`${r.code}: ${what} ${r.version}`);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        console.error(`${file}: ${e.code}: ${e.message}`);
+        for (const f of (e.details?.errors as Array<{ field: string; reason: string }> | undefined) ?? []) console.error(`  ${f.field}: ${f.reason}`);
+        process.exitCode = 1;
+      }
     }),
   );
 

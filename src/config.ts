@@ -21,6 +21,8 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Encrypts secrets kept in the database (payers' webhook signing secrets) with AES-256-GCM.
+  DATA_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().default('kasda'),
   BODY_LIMIT: z.string().default('100kb'),
   BNI_BASE_URL: z.string().url().default('http://127.0.0.1:3100/'),
@@ -33,11 +35,17 @@ const schema = z.object({
   BANK_SIM_CALLBACK_URL: z.string().url().default('http://127.0.0.1:3000/api/v1/bank-callbacks/bni-ecollection'),
   BANK_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60000).default(0),
   DOCUMENTS_DIR: z.string().default('out'),
+  // How long a worker holds a job before another may take it over (a crashed worker's jobs wait this long).
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
+  SWEEP_QUIET_MINUTES: z.coerce.number().min(0).max(100000).default(60),
+  SWEEP_INQUIRIES_PER_SECOND: z.coerce.number().min(0.01).max(1000).default(2),
+  SWEEP_INQUIRY_LIMIT: z.coerce.number().int().min(0).max(100000).default(200),
 });
 
-export type Config = Readonly<z.infer<typeof schema> & { JWT_SECRET: string }>;
+export type Config = Readonly<z.infer<typeof schema> & { JWT_SECRET: string; DATA_KEY: string }>;
 
 const DEV_JWT_SECRET = 'kasda-development-secret-not-for-production-use';
+const DEV_DATA_KEY = 'kasda-development-data-key-not-for-production-use';
 
 export class ConfigError extends Error {}
 
@@ -51,7 +59,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production');
   }
-  return Object.freeze({ ...c, JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET });
+  if (c.NODE_ENV === 'production' && !c.DATA_KEY) {
+    throw new ConfigError('Invalid configuration:\n  DATA_KEY: required in production');
+  }
+  return Object.freeze({ ...c, JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET, DATA_KEY: c.DATA_KEY ?? DEV_DATA_KEY });
 }
 
 let current: Config | undefined;

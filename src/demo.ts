@@ -11,12 +11,17 @@ import { signToken } from './modules/auth/tokens';
 import { closeQueues, deleteQueueKeys } from './queues';
 import { startServer } from './server';
 import { startWorkers } from './worker';
+import { verifyLedger } from './modules/ledger/verify';
+import { sweep } from './modules/reconciliation/sweeper';
+import { sweepOptions } from '../jobs/sweep';
 import { seedPadang, TOWER_LEVY } from '../seeds/padang';
 
 /**
  * The main job, end to end on this machine: a fresh demo database, Padang's towers, the 2027
- * assessment, every VA issued on the bundled BNI simulator, the SKRDs written under out/, and a
- * summary a person can read. Everything it starts, it stops.
+ * assessment, every VA issued on the bundled BNI simulator, the SKRDs written under out/, part of
+ * the bills paid through real encrypted notifications (one sent twice, one never sent and found by
+ * the sweeper), the receipts, the ledger verified, and a summary a person can read. Everything it
+ * starts, it stops.
  */
 const PERIOD = '2027';
 
@@ -38,6 +43,7 @@ interface BillJson {
   bill_no: string;
   status: string;
   amount: number;
+  paid_amount: number;
   virtual_account: string | null;
   due_date: string;
   payer: { npwrd: string; name: string };
@@ -55,6 +61,43 @@ async function allBills(api: AxiosInstance): Promise<BillJson[]> {
     cursor = res.data.next_cursor;
   } while (cursor);
   return out;
+}
+
+async function towersByPayer(): Promise<Map<string, number>> {
+  const rows = await db()('bill_lines as l')
+    .join('bills as b', 'b.id', 'l.bill_id')
+    .join('payers as p', 'p.id', 'b.payer_id')
+    .groupBy('p.npwrd')
+    .select('p.npwrd')
+    .count<{ npwrd: string; count: number }[]>('* as count');
+  return new Map(rows.map((r) => [r.npwrd, Number(r.count)]));
+}
+
+const STATUS_ID: Record<string, string> = {
+  paid: 'lunas',
+  partially_paid: 'dibayar sebagian',
+  issued: 'belum dibayar',
+};
+
+function printSummary(bills: BillJson[], towers: Map<string, number>, unbilled: Array<{ object_code: string }>) {
+  const rows = [...bills].sort((a, b) => b.amount - a.amount);
+  const w = Math.max(...rows.map((b) => b.payer.name.length));
+  const money = (n: number) => formatRupiah(n).padStart(16);
+  console.log(`  ${'Provider'.padEnd(w)}  Towers  ${'SKRD'.padEnd(22)} ${'Billed'.padStart(16)} ${'Paid'.padStart(16)} ${'Outstanding'.padStart(16)}  Status`);
+  for (const b of rows) {
+    console.log(
+      `  ${b.payer.name.padEnd(w)}  ${String(towers.get(b.payer.npwrd) ?? 0).padStart(6)}  ${b.bill_no.padEnd(22)} ` +
+        `${money(b.amount)} ${money(b.paid_amount)} ${money(b.amount - b.paid_amount)}  ${STATUS_ID[b.status] ?? b.status}`,
+    );
+  }
+  const sum = (f: (b: BillJson) => number) => rows.reduce((s, b) => s + f(b), 0);
+  const count = (status: string) => rows.filter((b) => b.status === status).length;
+  console.log(
+    `  ${'Total'.padEnd(w)}  ${String(sum((b) => towers.get(b.payer.npwrd) ?? 0)).padStart(6)}  ${''.padEnd(22)} ` +
+      `${money(sum((b) => b.amount))} ${money(sum((b) => b.paid_amount))} ${money(sum((b) => b.amount - b.paid_amount))}`,
+  );
+  console.log(`  ${count('paid')} paid, ${count('partially_paid')} partly paid, ${count('issued')} unpaid`);
+  if (unbilled.length) console.log(`  Not billed (no known owner): ${unbilled.map((u) => u.object_code).join(', ')}`);
 }
 
 export async function runDemo(): Promise<number> {
@@ -127,34 +170,60 @@ export async function runDemo(): Promise<number> {
     }
     console.log(`  ${bills.length} PDFs written`);
 
-    step('Summary');
-    const towersByPayer = new Map<string, number>(
-      (
-        await db()('bill_lines as l')
-          .join('bills as b', 'b.id', 'l.bill_id')
-          .join('payers as p', 'p.id', 'b.payer_id')
-          .groupBy('p.npwrd')
-          .select('p.npwrd')
-          .count<{ npwrd: string; count: string }[]>('* as count')
-      ).map((r) => [r.npwrd, Number(r.count)]),
+    step('Paying part of the bills at BNI (the simulator posts real encrypted notifications)');
+    const byAmount = [...issued].sort((a, b) => b.amount - a.amount);
+    const [largest, second, twice, silent, ...rest] = byAmount;
+    const fullPayers = rest.slice(0, 10);
+    const trx = new Map(sim.sim.bills().map((b) => [b.virtualAccount, b.trxId]));
+    const trxOf = (b: BillJson) => trx.get(b.virtual_account!)!;
+    const installment = Math.round(largest.amount * 0.4);
+    await sim.sim.pay(trxOf(largest), { amount: installment });
+    console.log(`  ${largest.payer.name}: first installment ${formatRupiah(installment)}`);
+    await sim.sim.pay(trxOf(second), { amount: Math.round(second.amount / 2) });
+    await sim.sim.pay(trxOf(second));
+    console.log(`  ${second.payer.name}: paid in two installments`);
+    for (const b of fullPayers) await sim.sim.pay(trxOf(b));
+    console.log(`  ${fullPayers.length} more providers paid in full`);
+    await sim.sim.pay(trxOf(twice));
+    const resent = await sim.sim.notify(trxOf(twice));
+    console.log(`  ${twice.payer.name}: paid, and BNI sent the notification twice (second answer ${JSON.stringify(resent.callback?.body)})`);
+    await sim.sim.pay(trxOf(silent), { notify: false });
+    console.log(`  ${silent.payer.name}: paid at the bank, but the notification never came`);
+    const sent = 1 + 2 + fullPayers.length + 1;
+    await poll('every notification to be applied', async () => {
+      const { data } = await api.get('/api/v1/bank-notifications', { params: { status: 'applied', limit: 500 } });
+      return data.data.length >= sent ? true : undefined;
+    });
+
+    step('Sweeping: inquiring quiet bills at the bank (finds the payment whose notification never came)');
+    const swept = await sweep(db(), sweepOptions({ quietForMs: 0, inquiriesPerSecond: 20 }));
+    console.log(`  inquired ${swept.inquired} bills, found ${swept.foundByInquiry} payment(s) by inquiry`);
+
+    const final = await allBills(api);
+    step(`Writing the receipts (SSRD) to ${path.join(outDir, 'receipts')}`);
+    fs.mkdirSync(path.join(outDir, 'receipts'), { recursive: true });
+    let receipts = 0;
+    for (const b of final.filter((x) => x.paid_amount > 0)) {
+      const { data: payments } = await api.get(`/api/v1/bills/${b.bill_no}/payments`);
+      for (const p of payments.data as Array<{ id: number; receipt_no: string }>) {
+        const { data } = await api.get(`/api/v1/payments/${p.id}/receipt.pdf`, { responseType: 'arraybuffer' });
+        fs.writeFileSync(path.join(outDir, 'receipts', `${p.receipt_no}.pdf`), Buffer.from(data));
+        receipts += 1;
+      }
+    }
+    console.log(`  ${receipts} receipts written`);
+
+    step('Verifying the ledger and the audit trail');
+    const ledger = await verifyLedger(db());
+    console.log(
+      `  ${ledger.entries} journal entries, ${ledger.audit.entries} audit entries: ` +
+        (ledger.ok ? 'every entry balances, every bill matches its ledger, every audit chain is intact' : 'DOES NOT VERIFY'),
     );
-    const rows = [...bills].sort((a, b) => b.amount - a.amount);
-    const w = Math.max(...rows.map((b) => b.payer.name.length));
-    console.log(`  ${'Provider'.padEnd(w)}  Towers  ${'SKRD'.padEnd(22)} ${'Amount'.padStart(16)}  ${'VA'.padEnd(16)}  Due         Status`);
-    for (const b of rows) {
-      console.log(
-        `  ${b.payer.name.padEnd(w)}  ${String(towersByPayer.get(b.payer.npwrd) ?? 0).padStart(6)}  ${b.bill_no.padEnd(22)} ` +
-          `${formatRupiah(b.amount).padStart(16)}  ${(b.virtual_account ?? '-').padEnd(16)}  ${b.due_date}  ${b.status}` +
-          (b.status === 'issued' ? '' : ` (${b.last_bank_status})`),
-      );
-    }
-    const total = rows.reduce((s, b) => s + b.amount, 0);
-    console.log(`  ${'Total'.padEnd(w)}  ${String(done.lines_created).padStart(6)}  ${''.padEnd(22)} ${formatRupiah(total).padStart(16)}`);
-    if (done.unbilled.length) {
-      console.log(`  Not billed: ${done.unbilled.map((u: { object_code: string }) => u.object_code).join(', ')}`);
-    }
+
+    step('Summary per provider');
+    printSummary(final, await towersByPayer(), done.unbilled);
     console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Documents under ${outDir}`);
-    return issued.length === bills.length ? 0 : 1;
+    return issued.length === bills.length && ledger.ok ? 0 : 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await closeQueues();

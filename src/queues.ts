@@ -1,6 +1,7 @@
 import { Queue, QueueOptions } from 'bullmq';
 import Redis, { RedisOptions } from 'ioredis';
 import { config } from './config';
+import { logger } from './logger';
 
 /**
  * BullMQ queues. Producers fail fast when Redis is away (the caller decides what that means);
@@ -10,6 +11,9 @@ import { config } from './config';
 export const QUEUES = {
   assessments: 'assessments',
   maintenance: 'maintenance',
+  payments: 'payments',
+  receipts: 'receipts',
+  webhooks: 'webhooks',
   issueVa: (channelCode: string) => `issue-va.${channelCode}`,
 } as const;
 
@@ -17,7 +21,10 @@ export function redisConnection(forWorker: boolean): Redis {
   const opts: RedisOptions = forWorker
     ? { maxRetriesPerRequest: null }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
-  return new Redis(config().REDIS_URL, opts);
+  const redis = new Redis(config().REDIS_URL, opts);
+  // ioredis reconnects by itself; without a listener each failed attempt is an unhandled error.
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  return redis;
 }
 
 let producer: Redis | undefined;
@@ -38,6 +45,7 @@ export function queue(name: string): Queue {
       },
     };
     q = new Queue(name, opts);
+    q.on('error', (err) => logger.warn({ queue: name, err: err.message }, 'queue error'));
     queues.set(name, q);
   }
   return q;

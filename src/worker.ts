@@ -3,6 +3,9 @@ import type { Knex } from 'knex';
 import { assessProcessor } from '../jobs/assess';
 import { issueVaProcessor } from '../jobs/issue-va';
 import { sweepProcessor } from '../jobs/sweep';
+import { applyPaymentProcessor } from '../jobs/apply-payment';
+import { renderReceiptProcessor } from '../jobs/render-receipt';
+import { deliverWebhookProcessor, webhookWorkerOptions } from '../jobs/deliver-webhook';
 import { listChannels } from './banks/registry';
 import { config } from './config';
 import { logger } from './logger';
@@ -22,16 +25,21 @@ export interface Workers {
 export async function startWorkers(db: Knex): Promise<Workers> {
   const connection = redisConnection(true);
   const prefix = config().QUEUE_PREFIX;
+  const lock = { lockDuration: config().WORKER_LOCK_MS, stalledInterval: config().WORKER_LOCK_MS };
   const workers: Worker[] = [];
   const queues: Queue[] = [];
 
-  workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2 }));
+  workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
+
+  workers.push(new Worker(QUEUES.payments, applyPaymentProcessor(db), { connection, prefix, concurrency: 16, ...lock }));
+  workers.push(new Worker(QUEUES.receipts, renderReceiptProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
+  workers.push(new Worker(QUEUES.webhooks, deliverWebhookProcessor(db), { connection, prefix, ...webhookWorkerOptions }));
 
   // The sweeper runs every minute; the scheduler is upserted, so many workers still mean one schedule.
   const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
   queues.push(maintenance);
   await maintenance.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep' });
-  workers.push(new Worker(QUEUES.maintenance, sweepProcessor(db), { connection, prefix, concurrency: 1 }));
+  workers.push(new Worker(QUEUES.maintenance, sweepProcessor(db), { connection, prefix, concurrency: 1, ...lock }));
 
   for (const channel of await listChannels(db)) {
     const name = QUEUES.issueVa(channel.code);
@@ -42,11 +50,13 @@ export async function startWorkers(db: Knex): Promise<Workers> {
         connection,
         prefix,
         concurrency: channel.concurrency,
+        ...lock,
         limiter: { max: channel.rate_per_second, duration: 1000 },
       }),
     );
   }
 
+  for (const q of queues) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   for (const w of workers) {
     w.on('failed', (job, err) => logger.warn({ queue: w.name, job: job?.id, err: err.message }, 'job failed'));
     w.on('error', (err) => logger.error({ queue: w.name, err }, 'worker error'));

@@ -4,7 +4,8 @@ import { config } from '../config';
 import { bankCallDuration } from '../metrics';
 import { logger } from '../logger';
 import { BniEcollectionConnector } from './bni-ecollection/connector';
-import type { BankCallLog, VaConnector } from './types';
+import { BniNotificationHandler } from './bni-ecollection/notifications';
+import type { BankCallLog, NotificationHandler, VaConnector } from './types';
 
 export interface BankChannelRow {
   id: number;
@@ -46,6 +47,10 @@ export function virtualAccountFor(channel: BankChannelRow, billId: number): stri
   const digits = String(billId);
   if (digits.length > free) throw new Error(`bill id ${billId} does not fit the VA's ${free} free digits`);
   return prefix + clientId + digits.padStart(free, '0');
+}
+
+export function findChannelByCode(db: Knex, code: string): Promise<BankChannelRow | undefined> {
+  return db('bank_channels').where({ code }).first();
 }
 
 export function findChannel(db: Knex, id: number): Promise<BankChannelRow> {
@@ -96,4 +101,19 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
   });
   cache.set(key, created);
   return created;
+}
+
+/** The source addresses a channel accepts notifications from; empty means any. */
+export function callbackAllowlist(channel: BankChannelRow): string[] {
+  const list = channel.settings.callback_ip_allowlist;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The inbound half of the channel's connector: verifies and decodes its payment notifications. */
+export function notificationHandlerFor(channel: BankChannelRow): NotificationHandler {
+  if (channel.connector !== 'bni_ecollection') {
+    throw new Error(`bank channel ${channel.code} uses connector ${channel.connector}, which this build does not have`);
+  }
+  const { clientId, secret } = channelSettings(channel);
+  return new BniNotificationHandler({ clientId, secret });
 }

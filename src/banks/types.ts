@@ -118,6 +118,9 @@ export interface CallbackAnswer {
  */
 export interface NotificationHandler {
   verify(req: CallbackRequest): NotificationVerdict | Promise<NotificationVerdict>;
-  /** accepted: recorded (new or duplicate); rejected: not genuine, nothing recorded. */
-  answer(kind: 'accepted' | 'rejected', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer;
+  /**
+   * accepted: recorded (new or duplicate); rejected: not genuine, nothing recorded; failed: genuine
+   * but Kasda could not record it now (the bank should send it again).
+   */
+  answer(kind: 'accepted' | 'rejected' | 'failed', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer;
 }

@@ -7,7 +7,8 @@ import { runAssessment } from '../../src/modules/assessments/service';
 import { verifyToken } from '../../src/modules/auth/tokens';
 import { queue, QUEUES } from '../../src/queues';
 import { startWorkers } from '../../src/worker';
-import { sweep } from '../../jobs/sweep';
+import { sweepOptions } from '../../jobs/sweep';
+import { sweep } from '../../src/modules/reconciliation/sweeper';
 import { startStack, Stack, waitFor } from '../support/harness';
 
 const run = promisify(execFile);
@@ -36,7 +37,7 @@ describe('The sweeper and the CLI', () => {
     await queue(QUEUES.issueVa('bni-ecollection')).obliterate({ force: true });
     expect(await db()('bills').where({ status: 'draft' }).count('* as n').first()).toEqual({ n: 22 });
 
-    expect(await sweep(db(), 0)).toEqual({ requeued: 22 });
+    expect((await sweep(db(), sweepOptions({ stuckAfterMs: 0 }))).requeued.bills).toBe(22);
     const workers = await startWorkers(db());
     try {
       await waitFor('all issued', async () => {
@@ -46,7 +47,7 @@ describe('The sweeper and the CLI', () => {
     } finally {
       await workers.close();
     }
-    expect(await sweep(db(), 0)).toEqual({ requeued: 0 });
+    expect((await sweep(db(), sweepOptions({ stuckAfterMs: 0 }))).requeued.bills).toBe(0);
   });
 
   it('`kasda token` prints a signed JWT on its last line', async () => {
@@ -62,6 +63,20 @@ describe('The sweeper and the CLI', () => {
   it('`kasda migrate` and `kasda sweep` run against the configured database', async () => {
     expect((await kasda(['migrate'])).stdout).toContain('up to date');
     expect((await kasda(['sweep'])).stdout).toMatch(/Re-queued \d+ bill/);
+  });
+
+  it('`kasda verify-ledger` passes on honest books and fails when the audit trail was tampered with', async () => {
+    const ok = await kasda(['verify-ledger']);
+    expect(ok.stdout).toContain('Ledger verified.');
+
+    // Someone with database access rewrites history, bypassing the append-only trigger.
+    await db().raw('ALTER TABLE audit_log DISABLE TRIGGER audit_log_immutable');
+    await db().raw(`UPDATE audit_log SET after = '{"status":"paid"}'::jsonb WHERE id = (SELECT min(id) FROM audit_log WHERE entity_type = 'bill')`);
+    await db().raw('ALTER TABLE audit_log ENABLE TRIGGER audit_log_immutable');
+    const err = await kasda(['verify-ledger']).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stdout).toMatch(/content does not match its hash/);
+    expect(err.stdout).toContain('LEDGER DOES NOT VERIFY');
   });
 
   it('A bad environment variable stops the CLI with a message naming it', async () => {

@@ -31,6 +31,7 @@ export async function useFreshDatabase(): Promise<() => Promise<void>> {
 
 export interface Stack {
   url: string;
+  stopWorkers(): Promise<void>;
   sim: BankSimulator;
   simUrl: string;
   token(p: Partial<Principal> & Pick<Principal, 'role'>): string;
@@ -57,6 +58,10 @@ export async function startStack(opts: { seed?: boolean; workers?: boolean } = {
     sim: sim.sim,
     simUrl: sim.url,
     token: (p) => signToken({ sub: 'test', ...p } as Principal),
+    async stopWorkers() {
+      await workers?.close();
+      workers = undefined;
+    },
     async close() {
       await workers?.close();
       await server.close();

@@ -9,21 +9,14 @@ import { recordAudit } from '../audit/service';
 import { allocateBillNumbers, formatBillNo } from '../bills/repo';
 import { enqueueIssue } from '../bills/service';
 import { describeLine } from '../levy-types/describe';
-import { versionAsOf, versionById } from '../levy-types/repo';
-import type { LevyTypeVersion } from '../levy-types/schema';
-import { accountCodesFor, dueDate, periodBounds, requireLevyType } from '../levy-types/service';
+import { versionById } from '../levy-types/repo';
+import { accountCodesFor, billableVersion, dueDate, periodBounds, requireLevyType } from '../levy-types/service';
 import { Calculation, compileTariff, TariffError } from '../levy-types/tariff';
 import * as repo from './repo';
 
 export interface AssessJob {
   assessmentId: string;
 }
-
-const PERIOD_FORMAT: Record<LevyTypeVersion['period_kind'], RegExp> = {
-  yearly: /^\d{4}$/,
-  monthly: /^\d{4}-(0[1-9]|1[0-2])$/,
-  one_off: /^\d{4}$/,
-};
 
 function scopeLevy(who: Principal, levyOpdCode: string, levyCode: string) {
   if (who.role === 'opd_admin' && who.opd !== levyOpdCode) {
@@ -36,20 +29,9 @@ export async function requestAssessment(db: Knex, who: Principal, body: { levy_t
   const opd = await db('opds').where({ id: levy.opd_id }).first();
   scopeLevy(who, opd.code, levy.code);
 
-  const { start, end } = periodBounds(body.period);
-  const version = await versionAsOf(db, levy.id, start);
-  if (!version) {
-    throw new Conflict('period_not_billable', `${levy.code} has no definition in force for ${body.period}`);
-  }
-  if (!PERIOD_FORMAT[version.period_kind].test(body.period)) {
-    throw new AppError('invalid_period', `${levy.code} is billed ${version.period_kind}; ${body.period} is not such a period`, 400);
-  }
-  // A retired levy (validity window over) bills nothing new; its arrears stay collectible.
-  if (version.valid_from > end || (version.valid_to !== null && version.valid_to < start)) {
-    throw new Conflict(
-      'levy_not_in_force',
-      `${levy.code} is valid from ${version.valid_from}${version.valid_to ? ` to ${version.valid_to}` : ''}; it cannot bill ${body.period}`,
-    );
+  const version = await billableVersion(db, levy, body.period);
+  if (version.assessment_mode !== 'official') {
+    throw new Conflict('levy_not_assessed', `${levy.code} is billed one bill at a time (${version.assessment_mode}) with POST /api/v1/bills, not by assessment runs`);
   }
 
   const { run, created } = await repo.startRun(db, {

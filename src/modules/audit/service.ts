@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { auditHash, ChainedFields } from './chain';
 
 export interface AuditEntry {
   actor: string;
@@ -9,18 +10,45 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Appends audit entries in the caller's transaction, so they commit or vanish with the change. */
+/**
+ * Appends audit entries in the caller's transaction, so they commit or vanish with the change,
+ * each linked to the previous entry of the same entity (see chain.ts).
+ */
 export async function recordAudit(trx: Knex, entries: AuditEntry | AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
-  await trx('audit_log').insert(
-    list.map((e) => ({
+  const types = [...new Set(list.map((e) => e.entityType))];
+  const ids = [...new Set(list.map((e) => String(e.entityId)))];
+  const tails: Array<{ entity_type: string; entity_id: string; seq: number; hash: string }> = await trx('audit_log')
+    .distinctOn(['entity_type', 'entity_id'])
+    .whereIn('entity_type', types)
+    .whereIn('entity_id', ids)
+    .orderBy([{ column: 'entity_type' }, { column: 'entity_id' }, { column: 'seq', order: 'desc' }])
+    .select('entity_type', 'entity_id', 'seq', 'hash');
+  const last = new Map(tails.map((t) => [`${t.entity_type}\u0000${t.entity_id}`, t]));
+  const now = new Date();
+  const rows = list.map((e) => {
+    const key = `${e.entityType}\u0000${e.entityId}`;
+    const prev = last.get(key);
+    const fields: ChainedFields = {
       actor: e.actor,
       action: e.action,
       entity_type: e.entityType,
       entity_id: String(e.entityId),
-      before: e.before === undefined ? null : JSON.stringify(e.before),
-      after: e.after === undefined ? null : JSON.stringify(e.after),
-    })),
-  );
+      seq: (prev?.seq ?? 0) + 1,
+      prev_hash: prev?.hash ?? null,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      created_at: now,
+    };
+    const hash = auditHash(fields);
+    last.set(key, { entity_type: fields.entity_type, entity_id: fields.entity_id, seq: fields.seq, hash });
+    return {
+      ...fields,
+      hash,
+      before: JSON.stringify(fields.before),
+      after: JSON.stringify(fields.after),
+    };
+  });
+  await trx('audit_log').insert(rows);
 }

@@ -6,6 +6,10 @@ import { logger } from '../../logger';
 import { recordAudit } from '../audit/service';
 import { versionById } from '../levy-types/repo';
 import { BillRow, transition } from './repo';
+import { account } from '../ledger/accounts';
+import { post } from '../ledger/service';
+import { dispatchDeliveries } from '../webhooks/service';
+import { recordBillEvent } from './events';
 
 /**
  * Issuing a bill creates its VA at the bank. The bank call happens outside any transaction; the
@@ -102,6 +106,29 @@ async function fail(db: Knex, bill: BillRow, result: BankResult<unknown>): Promi
   return { kind: 'failed', code: result.code, message: result.message };
 }
 
+/** The receivable the bill creates, against revenue per account code; booked once per bill. */
+async function bookIssuedBill(trx: Knex, bill: BillRow): Promise<void> {
+  if (bill.amount === 0) return;
+  const booked = await trx('ledger_entries').where({ kind: 'bill_issued', bill_id: bill.id }).first('id');
+  if (booked) return;
+  const levy = await trx('levy_types').where({ id: bill.levy_type_id }).first('code');
+  const byAccount: Array<{ account_code: string; amount: number }> = await trx('bill_lines')
+    .where({ bill_id: bill.id })
+    .groupBy('account_code')
+    .orderBy('account_code')
+    .select('account_code', trx.raw('sum(amount)::bigint as amount'));
+  await post(trx, {
+    kind: 'bill_issued',
+    description: `${bill.document_type} ${bill.bill_no}`,
+    billId: bill.id,
+    occurredAt: bill.issued_at ?? new Date(),
+    lines: [
+      { account: account.receivable(bill.payer_id, levy.code), billId: bill.id, debit: bill.amount },
+      ...byAccount.map((l) => ({ account: account.revenue(l.account_code), credit: l.amount })),
+    ],
+  });
+}
+
 export async function issueBill(db: Knex, billId: number, opts: { finalAttempt: boolean }): Promise<IssueOutcome> {
   const prepared = await prepare(db, billId);
   if ('skipped' in prepared) return { kind: 'skipped', status: String(prepared.skipped) };
@@ -112,6 +139,7 @@ export async function issueBill(db: Knex, billId: number, opts: { finalAttempt: 
 
   switch (result.outcome) {
     case 'ok': {
+      let delivery: number | null = null;
       const issued = await db.transaction(async (trx) => {
         const row = await transition(trx, bill.id, 'issued', {
           ...note,
@@ -119,6 +147,7 @@ export async function issueBill(db: Knex, billId: number, opts: { finalAttempt: 
           issued_at: new Date(),
         });
         if (row) {
+          await bookIssuedBill(trx, row);
           await recordAudit(trx, {
             actor: ACTOR,
             action: 'bill.issued',
@@ -127,9 +156,11 @@ export async function issueBill(db: Knex, billId: number, opts: { finalAttempt: 
             before: { status: 'issuing' },
             after: { status: 'issued', trx_id: row.trx_id, virtual_account: row.virtual_account },
           });
+          delivery = await recordBillEvent(trx, row.id, 'bill.issued');
         }
         return row;
       });
+      if (delivery) await dispatchDeliveries([delivery]);
       return issued ? { kind: 'issued', bill: issued } : { kind: 'skipped', status: 'not issuing' };
     }
     case 'throttled':

@@ -27,6 +27,8 @@ export interface BillRow {
   last_bank_message: string | null;
   issue_attempts: number;
   issued_at: Date | null;
+  last_payment_at: Date | null;
+  last_inquired_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -42,10 +44,14 @@ export interface BillLineRow {
   calculation: Record<string, unknown>;
 }
 
-/** Restricts a query on `bills as b` to what the caller may see. */
-export function scoped(q: Knex.QueryBuilder, who: Principal): Knex.QueryBuilder {
-  if (who.role === 'payer') q.where('p.npwrd', who.npwrd!);
-  if (who.role === 'opd_admin') q.where('o.code', who.opd!);
+/** Restricts a query joining payers and opds (by these aliases) to the bills the caller may see. */
+export function scoped(
+  q: Knex.QueryBuilder,
+  who: Principal,
+  alias: { payers: string; opds: string } = { payers: 'p', opds: 'o' },
+): Knex.QueryBuilder {
+  if (who.role === 'payer') q.where(`${alias.payers}.npwrd`, who.npwrd!);
+  if (who.role === 'opd_admin') q.where(`${alias.opds}.code`, who.opd!);
   return q;
 }
 
@@ -125,15 +131,29 @@ export async function transition(
   return row;
 }
 
-/** Allocates `count` consecutive bill numbers for an OPD and year inside the caller's transaction. */
-export async function allocateBillNumbers(trx: Knex, opdId: number, year: number, count: number): Promise<number> {
+/**
+ * Allocates `count` consecutive document numbers (bills or receipts) for an OPD and year inside
+ * the caller's transaction: the counter row stays locked until it commits, and rolls back with it,
+ * so committed numbers have no gaps.
+ */
+export async function allocateNumbers(
+  trx: Knex,
+  opdId: number,
+  year: number,
+  count: number,
+  kind: 'bill' | 'receipt' = 'bill',
+): Promise<number> {
   const { rows } = await trx.raw(
-    `INSERT INTO bill_number_sequences (opd_id, year, last_no) VALUES (?, ?, ?)
-     ON CONFLICT (opd_id, year) DO UPDATE SET last_no = bill_number_sequences.last_no + EXCLUDED.last_no
+    `INSERT INTO document_sequences (opd_id, year, kind, last_no) VALUES (?, ?, ?, ?)
+     ON CONFLICT (opd_id, year, kind) DO UPDATE SET last_no = document_sequences.last_no + EXCLUDED.last_no
      RETURNING last_no`,
-    [opdId, year, count],
+    [opdId, year, kind, count],
   );
   return Number(rows[0].last_no) - count + 1;
+}
+
+export function allocateBillNumbers(trx: Knex, opdId: number, year: number, count: number): Promise<number> {
+  return allocateNumbers(trx, opdId, year, count, 'bill');
 }
 
 export function formatBillNo(opdCode: string, year: number, seq: number): string {

@@ -62,3 +62,32 @@ export async function listWithCurrentVersion(db: Knex, opdCode?: string): Promis
     );
   return rows;
 }
+
+export interface LevyTypeWithOpd extends LevyType {
+  opd_code: string;
+}
+
+/** A levy type with its OPD's code, optionally only if it belongs to that OPD. */
+export function findWithOpd(db: Knex, code: string, opdCode?: string): Promise<LevyTypeWithOpd | undefined> {
+  return db('levy_types as lt')
+    .join('opds as o', 'o.id', 'lt.opd_id')
+    .where('lt.code', code)
+    .modify((q) => {
+      if (opdCode) q.where('o.code', opdCode);
+    })
+    .first('lt.*', 'o.code as opd_code');
+}
+
+/** Every version of a levy type, oldest first, with its bank channel's code. */
+export function versionsOf(db: Knex, levyTypeId: number): Promise<Array<LevyTypeVersion & { channel_code: string; channel_name: string; bank_name: string }>> {
+  return db('levy_type_versions as v')
+    .join('bank_channels as c', 'c.id', 'v.bank_channel_id')
+    .where('v.levy_type_id', levyTypeId)
+    .orderBy('v.effective_from')
+    .select('v.*', 'c.code as channel_code', 'c.name as channel_name', 'c.bank_name');
+}
+
+/** The earliest version: the one objects are checked against before any version is in force. */
+export function firstVersion(db: Knex, levyTypeId: number): Promise<LevyTypeVersion | undefined> {
+  return db('levy_type_versions').where('levy_type_id', levyTypeId).orderBy('effective_from').first();
+}

@@ -32,6 +32,14 @@ export interface LegalBasis {
   article: string;
 }
 
+export type AssessmentMode = 'official' | 'self_assessed' | 'on_request';
+
+/** An example object a definition is dry-run on before it is accepted. */
+export interface SampleObject {
+  code?: string;
+  attributes: Record<string, unknown>;
+}
+
 export interface LevyTypeVersion {
   id: number;
   levy_type_id: number;
@@ -42,6 +50,8 @@ export interface LevyTypeVersion {
   valid_to: string | null;
   account_codes: AccountCodes[];
   object_schema: Record<string, unknown>;
+  /** Official: assessment runs bill registered objects. Otherwise bills come one at a time, on request or on filing. */
+  assessment_mode: AssessmentMode;
   period_kind: 'yearly' | 'monthly' | 'one_off';
   billing_unit: 'per_payer' | 'per_object';
   document_type: string;
@@ -52,6 +62,7 @@ export interface LevyTypeVersion {
   payment_policy: PaymentPolicy;
   bank_channel_id: number;
   document_template: string;
+  sample_objects: SampleObject[];
 }
 
 export interface LevyType {
