@@ -3,6 +3,7 @@ import * as m001 from './20261129_001_core';
 import * as m002 from './20261129_002_payments';
 import * as m003 from './20261129_003_webhooks';
 import * as m004 from './20261129_004_onboarding';
+import * as m007 from './20261129_007_interest';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -13,10 +14,12 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_002_payments': m002,
   '20261129_003_webhooks': m003,
   '20261129_004_onboarding': m004,
+  '20261129_007_interest': m007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations),
+  // Sorted by name, so the order never depends on where an entry was added above.
+  getMigrations: async () => Object.keys(migrations).sort(),
   getMigrationName: (name) => name,
   getMigration: async (name) => migrations[name],
 };

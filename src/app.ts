@@ -21,6 +21,7 @@ import { allow, authenticate } from './modules/auth/middleware';
 import { billRoutes } from './modules/bills/routes';
 import { callbackRoutes } from './modules/payments/callback-routes';
 import { paymentRoutes } from './modules/payments/routes';
+import { interestRoutes } from './modules/interest/routes';
 import { levyTypeRoutes } from './modules/levy-types/routes';
 import { oneOffBillRoutes } from './modules/bills/one-off-routes';
 import { CSV_BODY_LIMIT } from './modules/imports/csv';
@@ -111,7 +112,7 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
       ignoreUndocumented: false,
     }),
   );
-  api.use(levyTypeRoutes, assessmentRoutes, billRoutes, paymentRoutes, webhookRoutes);
+  api.use(levyTypeRoutes, assessmentRoutes, billRoutes, paymentRoutes, webhookRoutes, interestRoutes);
   api.use(oneOffBillRoutes, payerRoutes, objectRoutes);
   app.use('/api/v1', api);
 

@@ -8,9 +8,12 @@ import { closeQueues } from './queues';
 import { startServer } from './server';
 import { startWorkers } from './worker';
 import { seedPadang } from '../seeds/padang';
+import { seedOnboardedLevies } from '../seeds/onboarding';
 import { sweepOptions } from '../jobs/sweep';
 import { sweep } from './modules/reconciliation/sweeper';
 import { verifyLedger } from './modules/ledger/verify';
+import { runDunning } from './modules/interest/service';
+import { isCalendarDate, jakartaDate } from './lib/time';
 import { runDemo } from './demo';
 import { AppError } from './errors';
 import { readDefinitionFile } from './modules/levy-types/definition';
@@ -60,11 +63,13 @@ program
 
 program
   .command('seed')
-  .description("load Kota Padang's OPD, BNI channel, tower levy, owners and towers (idempotent)")
+  .description("load Kota Padang's OPDs, BNI channel, tower levy, owners and towers, and the levies in levies/ with sample payers and objects (idempotent)")
   .action(
     oneShot(async () => {
       const r = await seedPadang(db());
       console.log(`Seeded Diskominfo Kota Padang: ${r.owners} tower owners, ${r.towers} towers`);
+      const o = await seedOnboardedLevies(db());
+      console.log(`Seeded Bapenda's billboard tax and Disdag's market stalls: ${o.payers} payers, ${o.billboards} billboards, ${o.stalls} stalls`);
     }),
   );
 
@@ -141,6 +146,24 @@ program
           `inquired ${r.inquired} bill(s), found ${r.foundByInquiry} payment(s), expired ${r.expired}` +
           (r.throttledChannels.length ? `; throttled by ${r.throttledChannels.join(', ')}` : ''),
       );
+    }),
+  );
+
+program
+  .command('interest')
+  .description('run dunning as of a date: reminders, warnings, STRDs with late interest, STRD re-pricing')
+  .option('--as-of <date>', 'a Jakarta calendar date, YYYY-MM-DD (default today)')
+  .action(
+    oneShot(async (o: { asOf?: string }) => {
+      const asOf = o.asOf ?? jakartaDate();
+      if (!isCalendarDate(asOf)) throw new ConfigError(`--as-of ${asOf} is not a YYYY-MM-DD date`);
+      const r = await runDunning(db(), asOf);
+      console.log(
+        `As of ${r.asOf}: ${r.reminders} reminder(s), ${r.warnings} warning(s), ${r.strdCreated} STRD(s) issued, ` +
+          `${r.repriced} re-priced, ${r.paused} paused, ${r.failures.length} failure(s)`,
+      );
+      for (const f of r.failures) console.log(`  ${f.bill_no}: bank answered ${f.code} ${f.message}`);
+      if (r.failures.length) process.exitCode = 1;
     }),
   );
 

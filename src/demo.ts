@@ -15,6 +15,8 @@ import { verifyLedger } from './modules/ledger/verify';
 import { sweep } from './modules/reconciliation/sweeper';
 import { sweepOptions } from '../jobs/sweep';
 import { seedPadang, TOWER_LEVY } from '../seeds/padang';
+import { seedOnboardedLevies } from '../seeds/onboarding';
+import { demoOnboardedLevies } from './demo-levies';
 
 /**
  * The main job, end to end on this machine: a fresh demo database, Padang's towers, the 2027
@@ -119,6 +121,8 @@ export async function runDemo(): Promise<number> {
     await migrateLatest();
     const seeded = await seedPadang(db());
     console.log(`  Diskominfo Kota Padang: ${seeded.owners} tower owners, ${seeded.towers} towers`);
+    const onboarded = await seedOnboardedLevies(db());
+    console.log(`  Bapenda and Dinas Perdagangan, from levies/*.yaml: ${onboarded.payers} payers, ${onboarded.billboards} billboards, ${onboarded.stalls} market stalls`);
 
     step('Starting the API, the BNI eCollection simulator and the workers on free ports');
     const server = await startServer(0, '127.0.0.1');
@@ -213,6 +217,8 @@ export async function runDemo(): Promise<number> {
     }
     console.log(`  ${receipts} receipts written`);
 
+    const othersIssued = await demoOnboardedLevies(api, outDir, { step, poll });
+
     step('Verifying the ledger and the audit trail');
     const ledger = await verifyLedger(db());
     console.log(
@@ -223,7 +229,7 @@ export async function runDemo(): Promise<number> {
     step('Summary per provider');
     printSummary(final, await towersByPayer(), done.unbilled);
     console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Documents under ${outDir}`);
-    return issued.length === bills.length && ledger.ok ? 0 : 1;
+    return issued.length === bills.length && othersIssued && ledger.ok ? 0 : 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await closeQueues();

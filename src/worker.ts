@@ -1,8 +1,9 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Knex } from 'knex';
 import { assessProcessor } from '../jobs/assess';
 import { issueVaProcessor } from '../jobs/issue-va';
 import { sweepProcessor } from '../jobs/sweep';
+import { interestProcessor } from '../jobs/accrue-interest';
 import { applyPaymentProcessor } from '../jobs/apply-payment';
 import { renderReceiptProcessor } from '../jobs/render-receipt';
 import { deliverWebhookProcessor, webhookWorkerOptions } from '../jobs/deliver-webhook';
@@ -35,11 +36,27 @@ export async function startWorkers(db: Knex): Promise<Workers> {
   workers.push(new Worker(QUEUES.receipts, renderReceiptProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
   workers.push(new Worker(QUEUES.webhooks, deliverWebhookProcessor(db), { connection, prefix, ...webhookWorkerOptions }));
 
-  // The sweeper runs every minute; the scheduler is upserted, so many workers still mean one schedule.
+  // The sweeper runs every minute; schedulers are upserted, so many workers still mean one schedule.
   const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
   queues.push(maintenance);
   await maintenance.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep' });
-  workers.push(new Worker(QUEUES.maintenance, sweepProcessor(db), { connection, prefix, concurrency: 1, ...lock }));
+  // Dunning and interest: 02:00 WIB on the first of every month.
+  await maintenance.upsertJobScheduler('interest', { pattern: '0 2 1 * *', tz: 'Asia/Jakarta' }, { name: 'interest' });
+  const maintenanceJobs: Record<string, () => Promise<unknown>> = {
+    sweep: sweepProcessor(db),
+    interest: interestProcessor(db),
+  };
+  workers.push(
+    new Worker(
+      QUEUES.maintenance,
+      async (job) => {
+        const run = maintenanceJobs[job.name];
+        if (!run) throw new UnrecoverableError(`no maintenance job called ${job.name}`);
+        return run();
+      },
+      { connection, prefix, concurrency: 1, ...lock },
+    ),
+  );
 
   for (const channel of await listChannels(db)) {
     const name = QUEUES.issueVa(channel.code);

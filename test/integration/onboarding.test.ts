@@ -29,7 +29,7 @@ const PAYERS_CSV = [
   'P.2.0501.01.0002,Uni Rahmi,"Pasar Alai, Los L-003",,081374420002',
   'P.1.0109.01.0001,PT Media Iklan Andalas,"Jl. Khatib Sulaiman No. 8, Padang",iklan@andalas.example,+62751440001',
   'P.1.0109.01.0002,CV Baliho Ranah Minang,"Jl. Veteran No. 3, Padang",,',
-  'P.2.0501.01.0003,=HYPERLINK("http://evil.example"),Pasar Raya,,',
+  'P.2.0501.01.0003,"=HYPERLINK(""http://evil.example"")",Pasar Raya,,',
   'P.2.0501.01.0004,Toko Kain Saiyo,Pasar Raya,not-an-email,',
 ].join('\n');
 

@@ -172,6 +172,7 @@ describe('SnapNotificationHandler.verify', () => {
     ['a customerNo that is not the VA’s', hmacRequest(notification({ customerNo: '00000002' })), 'invalid_field:customerNo'],
     ['an impossible trxDateTime', hmacRequest(notification({ trxDateTime: '2027-02-30T07:59:00+07:00' })), 'invalid_field:trxDateTime'],
     ['an unknown flagAdvise', hmacRequest(notification({ flagAdvise: 'MAYBE' })), 'invalid_field:flagAdvise'],
+    ['a NUL character, which no database column can keep', hmacRequest(notification({ virtualAccountName: 'Budi\u0000' })), 'invalid_field:body'],
   ])('refuses %s', (_what, req, reason) => {
     const verdict = hmacHandler().verify(req);
     expect(verdict.ok).toBe(false);
@@ -257,6 +258,12 @@ describe('SnapNotificationHandler.answer', () => {
     const answer = handler.answer('rejected', { reason });
     expect(answer.status).toBe(status);
     expect(answer.body).toEqual({ responseCode, responseMessage });
+  });
+
+  it('failed (genuine but not recorded): 500 and 5002500, so the bank sends it again', () => {
+    const answer = handler.answer('failed', { reason: 'not recorded; send again' });
+    expect(answer.status).toBe(500);
+    expect(answer.body).toEqual({ responseCode: '5002500', responseMessage: 'General Error' });
   });
 
   it('passes a verdict’s reason straight through', () => {

@@ -188,7 +188,9 @@ function toToken(body: Json): IssuedToken {
   const raw = body.expiresIn;
   // SNAP writes expiresIn as a string ("900"); some banks send a number.
   const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new Error(`expiresIn is not a lifetime: ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new Error(`expiresIn is not a lifetime: ${JSON.stringify(raw)}`);
+  }
   return { accessToken, expiresInSeconds: seconds };
 }
 
@@ -254,6 +256,7 @@ export class SnapVaConnector implements VaConnector {
     this.now = options.now ?? Date.now;
     // Parsed once, so a broken key fails at start and not on the first payment of the day.
     this.privateKey = crypto.createPrivateKey(options.privateKeyPem);
+    // Likewise a partnerServiceId that cannot be padded to 8 characters: it throws here.
     padPartnerServiceId(options.partnerServiceId);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.http = axios.create({
@@ -307,6 +310,7 @@ export class SnapVaConnector implements VaConnector {
     const address = this.address(virtualAccount);
     const bill = await this.withRetries(() => this.readBill(trxId, address));
     if (bill.outcome !== 'ok' || !bill.data) return withoutData(bill);
+    // SNAP requires an inquiryRequestId; a bank-hosted VA had no inquiry (24) of ours, so a fresh id stands in.
     const status = await this.withRetries(() =>
       this.call('status', { ...address, inquiryRequestId: newExternalId(this.now()) }, trxId, toPayment),
     );
@@ -401,10 +405,11 @@ export class SnapVaConnector implements VaConnector {
         data: { trxId: bill.trxId, virtualAccount: bill.virtualAccount },
       };
     }
+    const holder = `amount ${bill.amount}, VA ${bill.virtualAccount}`;
     return {
       outcome: 'duplicate_reference',
       code: 'other_bill',
-      message: `trxId ${req.trxId} is used at the bank by another bill (amount ${bill.amount}, VA ${bill.virtualAccount})`,
+      message: `trxId ${req.trxId} is used at the bank by another bill (${holder})`,
     };
   }
 
@@ -528,7 +533,10 @@ export class SnapVaConnector implements VaConnector {
   }
 
   /** One HTTP call, reported through onCall whatever happens. */
-  private async exchange<T>(call: Exchange, read: (httpStatus: number, raw: string) => Reading<T>): Promise<BankResult<T>> {
+  private async exchange<T>(
+    call: Exchange,
+    read: (httpStatus: number, raw: string) => Reading<T>,
+  ): Promise<BankResult<T>> {
     const started = performance.now();
     let result: BankResult<T>;
     let response: unknown = null;

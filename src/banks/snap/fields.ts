@@ -36,7 +36,14 @@ export function cumulativeAmountOf(data: Record<string, unknown>): unknown {
   return data.cumulativePaymentAmount ?? fromInfo;
 }
 
-const TRX_TYPES: Readonly<Record<BillingType, string>> = Object.freeze({ c: 'C', i: 'I', o: 'O', m: 'M', n: 'N', x: 'X' });
+const TRX_TYPES: Readonly<Record<BillingType, string>> = Object.freeze({
+  c: 'C',
+  i: 'I',
+  o: 'O',
+  m: 'M',
+  n: 'N',
+  x: 'X',
+});
 
 /** `virtualAccountTrxType` for a Kasda billing type; the letters mean what eCollection's do. */
 export function trxTypeFor(billingType: BillingType): string {
@@ -52,7 +59,8 @@ export function billingTypeOf(trxType: unknown): BillingType | null {
 export function padPartnerServiceId(partnerServiceId: string): string {
   const code = partnerServiceId.trim();
   if (!/^\S{1,8}$/.test(code)) {
-    throw new RangeError(`partnerServiceId must be 1 to 8 characters without spaces, got ${JSON.stringify(partnerServiceId)}`);
+    const got = JSON.stringify(partnerServiceId);
+    throw new RangeError(`partnerServiceId must be 1 to 8 characters without spaces, got ${got}`);
   }
   return code.padStart(8, ' ');
 }
@@ -78,7 +86,8 @@ export function addressVirtualAccount(partnerServiceId: string, virtualAccount: 
   const va = normalizeVirtualAccount(virtualAccount);
   const customerNo = va.slice(code.length);
   if (!va.startsWith(code) || !/^\d{1,20}$/.test(customerNo)) {
-    throw new RangeError(`VA ${JSON.stringify(virtualAccount)} is not ${code} followed by a customer number of 1 to 20 digits`);
+    const got = JSON.stringify(virtualAccount);
+    throw new RangeError(`VA ${got} is not ${code} followed by a customer number of 1 to 20 digits`);
   }
   return { partnerServiceId: padded, customerNo, virtualAccountNo: padded + customerNo };
 }

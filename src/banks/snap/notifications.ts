@@ -17,13 +17,15 @@ import {
 } from './signatures';
 
 /**
- * The inbound half of SNAP: the bank's payment notification (service 25, `POST …/v1.0/transfer-va/payment`)
- * and, for banks that want one, the access token they request from us first.
+ * The inbound half of SNAP: the bank's payment notification (service 25,
+ * `POST …/v1.0/transfer-va/payment`) and, for banks that want one, the access token they request
+ * from us first.
  *
  * How a bank proves a notification is its own varies, so the channel configures it:
  * - hmac: a bearer token (ours, from snapTokenEndpoint) and X-SIGNATURE = HMAC-SHA512 with the
  *   shared client secret over `METHOD:path:token:lowerhex(sha256(body)):timestamp`;
- * - rsa: X-SIGNATURE = RSA-SHA256 with the bank's private key over `METHOD:path:lowerhex(sha256(body)):timestamp`.
+ * - rsa: X-SIGNATURE = RSA-SHA256 with the bank's private key over
+ *   `METHOD:path:lowerhex(sha256(body)):timestamp`.
  * The path is the one received (CallbackRequest.path), which is the path the bank called as long as
  * no proxy in between rewrites it.
  */
@@ -191,6 +193,8 @@ export class SnapNotificationHandler implements NotificationHandler {
     try {
       this.authenticate(req);
       if (!isRecord(decoded)) reject('malformed_json');
+      // PostgreSQL text cannot hold a NUL character, and no genuine notification has one.
+      if (JSON.stringify(decoded).includes('\\u0000')) reject('invalid_field:body');
       return { ok: true, notification: this.read(decoded), decoded };
     } catch (e) {
       if (!(e instanceof Rejection)) throw e;
@@ -201,10 +205,14 @@ export class SnapNotificationHandler implements NotificationHandler {
   /**
    * accepted: 2002500 with the VA data echoed and paymentFlagStatus "00". The answer depends only on
    * the notification's content, so a resend (flagAdvise "Y") gets the original answer again.
+   * failed (genuine, not recorded): 5002500, which a bank treats as "send it again".
    */
-  answer(kind: 'accepted' | 'rejected', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer {
+  answer(kind: 'accepted' | 'rejected' | 'failed', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer {
     const headers = { 'Content-Type': 'application/json', 'X-TIMESTAMP': formatSnapTimestamp(this.now()) };
     if (kind === 'rejected') return snapRejection(ctx.reason, PAYMENT, headers);
+    if (kind === 'failed') {
+      return { status: 500, headers, body: answerBody(buildResponseCode(500, PAYMENT, '00'), 'General Error') };
+    }
     const request = isRecord(ctx.decoded) ? ctx.decoded : {};
     const virtualAccountData: Json = {};
     for (const field of ECHOED) if (request[field] !== undefined) virtualAccountData[field] = request[field];
@@ -241,8 +249,10 @@ export class SnapNotificationHandler implements NotificationHandler {
         signature,
       );
       if (!genuine) reject('bad_signature');
-    } else if (!verifyNotificationSignature(this.bankPublicKey as KeyObject, req.method, req.path, req.rawBody, timestamp, signature)) {
-      reject('bad_signature');
+    } else {
+      const key = this.bankPublicKey as KeyObject;
+      const genuine = verifyNotificationSignature(key, req.method, req.path, req.rawBody, timestamp, signature);
+      if (!genuine) reject('bad_signature');
     }
   }
 
@@ -252,9 +262,8 @@ export class SnapNotificationHandler implements NotificationHandler {
     const virtualAccount = normalizeVirtualAccount(mandatoryText(body, 'virtualAccountNo'));
     if (!virtualAccount.startsWith(this.partnerServiceId)) reject('invalid_field:virtualAccountNo');
     const customerNo = body.customerNo;
-    if (customerNo !== undefined && (typeof customerNo !== 'string' || this.partnerServiceId + customerNo.trim() !== virtualAccount)) {
-      reject('invalid_field:customerNo');
-    }
+    const consistent = typeof customerNo === 'string' && this.partnerServiceId + customerNo.trim() === virtualAccount;
+    if (customerNo !== undefined && !consistent) reject('invalid_field:customerNo');
     const paymentRef = mandatoryText(body, 'paymentRequestId');
     const trxId = mandatoryText(body, 'trxId');
     const amount = amountField(body.paidAmount, 'paidAmount');

@@ -143,5 +143,6 @@ export function verifyNotificationSignature(
   timestamp: string,
   signature: string,
 ): boolean {
-  return rsaVerify(publicKeyPem, notificationStringToSign(method, relativePathWithQuery, bodyBytes, timestamp), signature);
+  const text = notificationStringToSign(method, relativePathWithQuery, bodyBytes, timestamp);
+  return rsaVerify(publicKeyPem, text, signature);
 }

@@ -36,6 +36,7 @@ import {
  *   skew]"), signature (401xx00 "Unauthorized. [Signature]"), X-EXTERNAL-ID already seen this WIB
  *   day (409xx00), body (400xx00). A header timestamp other than the signed one fails as a
  *   signature. The token request: headers, X-CLIENT-KEY, timestamp, signature, grantType;
+ * - a partnerServiceId other than the configured one (8 characters, space-padded): 404xx16;
  * - a trxId is never reusable, and a VA number is taken while a VA on it is active: both 409xx01;
  * - an amount with a fraction of a rupiah, an open VA (O) with an amount or another type without
  *   one, and an update below what was paid: 404xx13; a malformed amount or a currency other than
@@ -45,6 +46,9 @@ import {
  *   delete of a deleted VA answers success again, so a retry is harmless;
  * - status (26) reports the latest payment on the VA number (or the one named by
  *   paymentRequestId) with its trxId and the cumulative total; none: 404xx01;
+ * - notifications carry X-PARTNER-ID = the company code and CHANNEL-ID 95221, and are signed as
+ *   `notifications` says: RSA with the bank's key, or HMAC with a bearer token (the partner's
+ *   own, fetched from its token endpoint first when `token` is set; otherwise a random one);
  * - injected faults (POST /sim/faults) apply to requests that passed every check above.
  */
 
@@ -437,12 +441,13 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
     };
   }
 
-  const handlers: Record<Exclude<SnapSimService, 'access-token'>, { method: string; handle: (p: Json) => Json }> = {
-    'create-va': { method: 'POST', handle: createVa },
-    'update-va': { method: 'PUT', handle: updateVa },
-    'inquiry-va': { method: 'POST', handle: inquiryVa },
-    'delete-va': { method: 'DELETE', handle: deleteVa },
-    status: { method: 'POST', handle: status },
+  type VaService = Exclude<SnapSimService, 'access-token'>;
+  const handlers: Record<VaService, { method: 'post' | 'put' | 'delete'; handle: (p: Json) => Json }> = {
+    'create-va': { method: 'post', handle: createVa },
+    'update-va': { method: 'put', handle: updateVa },
+    'inquiry-va': { method: 'post', handle: inquiryVa },
+    'delete-va': { method: 'delete', handle: deleteVa },
+    status: { method: 'post', handle: status },
   };
 
   function rawBody(req: Request): Buffer {
@@ -687,7 +692,9 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
     const payments = state.vas.get(trxId)?.payments ?? [];
     const payment =
       paymentRequestId === undefined ? payments.at(-1) : payments.find((p) => p.paymentRequestId === paymentRequestId);
-    if (!payment) throw new SimError(404, `no payment on ${trxId}${paymentRequestId ? ` with id ${paymentRequestId}` : ''}`);
+    if (!payment) {
+      throw new SimError(404, `no payment on ${trxId}${paymentRequestId ? ` with id ${paymentRequestId}` : ''}`);
+    }
     return deliver({ ...payment.notification, flagAdvise: 'Y' }, true);
   }
 
@@ -709,12 +716,10 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
   });
 
   for (const [service, { method, handle }] of Object.entries(handlers)) {
-    const route = `/v1.0/transfer-va/${service}`;
-    const register = method === 'PUT' ? app.put.bind(app) : method === 'DELETE' ? app.delete.bind(app) : app.post.bind(app);
-    register(route, async (req: Request, res: Response) => {
+    app[method](`/v1.0/transfer-va/${service}`, async (req: Request, res: Response) => {
       const outcome = await answer(
         service as SnapSimService,
-        () => authenticate(req, method),
+        () => authenticate(req, method.toUpperCase()),
         handle,
         (virtualAccountData) => ({ virtualAccountData }),
       );

@@ -109,7 +109,8 @@ async function fail(db: Knex, bill: BillRow, result: BankResult<unknown>): Promi
 /** The receivable the bill creates, against revenue per account code; booked once per bill. */
 async function bookIssuedBill(trx: Knex, bill: BillRow): Promise<void> {
   if (bill.amount === 0) return;
-  const booked = await trx('ledger_entries').where({ kind: 'bill_issued', bill_id: bill.id }).first('id');
+  // An STRD was booked when it was made (the receivable it took over, plus interest).
+  const booked = await trx('ledger_entries').whereIn('kind', ['bill_issued', 'strd']).andWhere({ bill_id: bill.id }).first('id');
   if (booked) return;
   const levy = await trx('levy_types').where({ id: bill.levy_type_id }).first('code');
   const byAccount: Array<{ account_code: string; amount: number }> = await trx('bill_lines')

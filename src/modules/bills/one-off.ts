@@ -17,7 +17,8 @@ import { enqueueIssue, getBill } from './service';
  * A bill made on request by an OPD's own system (a permit fee, an asset rental, a filed tax): one
  * bill for one payer, its lines computed by the levy's tariff exactly as an assessment would, on
  * the version in force for the period, then issued on the levy's bank channel like any other.
- * Objects are either registered ones (`object_codes`) or described in the request (`objects`).
+ * Objects are either registered ones (`object_codes`, for levies not billed by assessment runs) or
+ * described in the request (`objects`: a filed base, a temporary billboard).
  */
 export interface OneOffBillRequest {
   levy_type: string;
@@ -26,8 +27,6 @@ export interface OneOffBillRequest {
   objects?: ObjectInput[];
   object_codes?: string[];
 }
-
-const FINISHED = ['cancelled', 'superseded'];
 
 function invalid(code: string, errors: Array<{ field: string; reason: string }>): AppError {
   return new AppError(code, `${errors[0].field}: ${errors[0].reason}`, 422, { errors });
@@ -48,18 +47,6 @@ async function registeredObjects(trx: Knex, levyTypeId: number, payerId: number,
   return codes.map((c) => found.get(c)!);
 }
 
-/** A registered object is billed once per period, whichever way its bill was made. */
-async function assertNotBilled(trx: Knex, levyTypeId: number, period: string, objectIds: number[]) {
-  const billed = await trx('bill_lines as l')
-    .join('bills as b', 'b.id', 'l.bill_id')
-    .join('objects as ob', 'ob.id', 'l.object_id')
-    .whereIn('l.object_id', objectIds)
-    .where({ 'b.levy_type_id': levyTypeId, 'b.period': period })
-    .whereNotIn('b.status', FINISHED)
-    .first('ob.code', 'b.bill_no');
-  if (billed) throw new Conflict('object_already_billed', `${billed.code} is already billed for ${period} on ${billed.bill_no}`);
-}
-
 async function createBill(trx: Knex.Transaction, who: Principal, body: OneOffBillRequest) {
   if ((body.objects === undefined) === (body.object_codes === undefined)) {
     throw new AppError('validation_failed', 'Give either objects (described here) or object_codes (registered), not both', 400);
@@ -71,6 +58,11 @@ async function createBill(trx: Knex.Transaction, who: Principal, body: OneOffBil
   const payer = (await findByNpwrds(trx, [body.payer])).get(body.payer);
   if (!payer) throw invalid('payer_not_found', [{ field: 'payer', reason: `no payer with NPWRD ${body.payer}` }]);
 
+  // Registered objects of an assessed levy are billed by its assessment runs, once a period; a bill
+  // on request for them would bill them twice. Objects described in the request are ad hoc.
+  if (body.object_codes && version.assessment_mode === 'official') {
+    throw new Conflict('levy_assessed', `${levy.code} bills its registered objects by assessment runs; describe an ad hoc object in objects instead`);
+  }
   const registered = body.object_codes ? await registeredObjects(trx, levy.id, payer.id, body.object_codes) : undefined;
   const inputs: ObjectInput[] = registered ? registered.map((o) => ({ code: o.code, attributes: o.attributes })) : body.objects!;
   if (version.billing_unit === 'per_object' && inputs.length !== 1) {
@@ -83,7 +75,6 @@ async function createBill(trx: Knex.Transaction, who: Principal, body: OneOffBil
       rejected.map((r) => ({ field: registered ? `object_codes[${r.index}]` : r.field, reason: r.reason })),
     );
   }
-  if (registered && version.period_kind !== 'one_off') await assertNotBilled(trx, levy.id, period, registered.map((o) => o.id));
 
   const opd = await trx('opds').where({ id: levy.opd_id }).first();
   const channel = await trx('bank_channels').where({ id: version.bank_channel_id }).first();

@@ -29,6 +29,8 @@ export interface BillRow {
   issued_at: Date | null;
   last_payment_at: Date | null;
   last_inquired_at: Date | null;
+  supersedes_bill_id: number | null;
+  dunning_paused_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }

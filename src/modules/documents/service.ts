@@ -10,6 +10,8 @@ import { renderSkrd, SkrdDocument } from './skrd-v1';
 const TITLES: Record<string, string> = {
   SKRD: 'Surat Ketetapan Retribusi Daerah',
   SKPD: 'Surat Ketetapan Pajak Daerah',
+  STRD: 'Surat Tagihan Retribusi Daerah',
+  STPD: 'Surat Tagihan Pajak Daerah',
 };
 
 /** The sanction notice, from the interest rule in force when the bill falls due. */
@@ -36,6 +38,11 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     db('levy_types').where({ id: bill.levy_type_id }).first(),
     db('bank_channels').where({ id: bill.bank_channel_id }).first(),
   ]);
+  // Interest lines (an STRD's) are printed with the totals, not among the objects.
+  const isInterest = (l: { calculation: Record<string, unknown> }) => l.calculation?.kind === 'interest';
+  const principalLines = lines.filter((l) => !isInterest(l));
+  const interestLines = lines.filter(isInterest);
+  const interest = interestLines.reduce((s, l) => s + l.amount, 0);
   return {
     pemdaName: opd.pemda_name,
     opd: {
@@ -54,7 +61,7 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     issueDate: bill.issue_date,
     dueDate: bill.due_date,
     payer: { npwrd: payer.npwrd, name: payer.name, address: payer.address },
-    lines: lines.map((l) => ({
+    lines: principalLines.map((l) => ({
       lineNo: l.line_no,
       objectCode: l.object_code ?? '',
       objectName: l.object_name ?? '',
@@ -62,8 +69,9 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
       calculation: l.description,
       amount: l.amount,
     })),
-    principal: bill.amount,
-    interest: 0,
+    principal: bill.amount - interest,
+    interest,
+    interestCalculation: interestLines.length ? interestLines.map((l) => `${l.description} (${l.account_code})`).join('; ') : undefined,
     total: bill.amount,
     virtualAccount: bill.virtual_account,
     bankName: channel.bank_name,

@@ -34,6 +34,8 @@ export interface SkrdDocument {
   }>;
   principal: number;
   interest: number;
+  /** How the interest was computed, e.g. 'Bunga 1% × 2 bulan × Rp4.200.000' (an STRD shows it). */
+  interestCalculation?: string;
   total: number;
   virtualAccount: string | null;
   bankName: string;
@@ -93,7 +95,10 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   w.totals(
     [
       { label: 'Jumlah Pokok Retribusi', value: formatRupiah(doc.principal) },
-      { label: 'Bunga (Sanksi Administratif)', value: formatRupiah(doc.interest) },
+      {
+        label: doc.interestCalculation ? `Bunga (Sanksi Administratif): ${doc.interestCalculation}` : 'Bunga (Sanksi Administratif)',
+        value: formatRupiah(doc.interest),
+      },
       { label: 'JUMLAH YANG HARUS DIBAYAR', value: formatRupiah(doc.total), bold: true },
     ],
     { valueWidth: AMOUNT_WIDTH },

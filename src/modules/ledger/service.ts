@@ -12,7 +12,7 @@ export interface LedgerLine {
 }
 
 export interface LedgerEntry {
-  kind: 'bill_issued' | 'payment' | 'correction';
+  kind: 'bill_issued' | 'payment' | 'strd' | 'interest' | 'correction';
   description: string;
   billId?: number | null;
   paymentId?: number | null;

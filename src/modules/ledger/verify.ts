@@ -12,7 +12,8 @@ export interface LedgerReport {
 
 /**
  * Proves the books: every entry balances; every bill's receivable shows exactly its amount booked
- * (once issued) and its paid amount collected; payments applied to each bill add up to its paid
+ * (once issued; an STRD from its creation) and its paid amount collected (a superseded bill: all of
+ * it, the unpaid part having moved to its STRD); payments applied to each bill add up to its paid
  * amount; and every audit chain is intact. All in SQL, so it scales with the database.
  */
 export async function verifyLedger(db: Knex): Promise<LedgerReport> {
@@ -29,8 +30,10 @@ export async function verifyLedger(db: Knex): Promise<LedgerReport> {
         SELECT bill_id, sum(debit) AS booked, sum(credit) AS collected
           FROM ledger_lines WHERE account LIKE 'receivable:%' AND bill_id IS NOT NULL GROUP BY bill_id
       ) r ON r.bill_id = b.id
-     WHERE coalesce(r.collected, 0) <> b.paid_amount
-        OR coalesce(r.booked, 0) <> CASE WHEN b.status IN ('draft','issuing','issue_failed') AND b.issued_at IS NULL THEN 0 ELSE b.amount END`);
+     WHERE coalesce(r.collected, 0) <> CASE WHEN b.status = 'superseded' THEN b.amount ELSE b.paid_amount END
+        OR coalesce(r.booked, 0) <> CASE
+             WHEN b.supersedes_bill_id IS NULL AND b.status IN ('draft','issuing','issue_failed') AND b.issued_at IS NULL THEN 0
+             ELSE b.amount END`);
   const payments = await db.raw(`
     SELECT b.bill_no, b.paid_amount, coalesce(sum(p.applied_amount), 0)::bigint AS applied
       FROM bills b LEFT JOIN payments p ON p.bill_id = b.id

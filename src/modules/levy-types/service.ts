@@ -347,6 +347,7 @@ export async function previewBills(db: Knex, who: Principal, code: string, body:
       lines: g.map((l, n) => ({
         line_no: n + 1,
         object_code: l.object_code,
+        object_name: null,
         account_code: l.account_code,
         description: l.description,
         amount: l.calculation.amount,
