@@ -3,6 +3,8 @@ import * as m001 from './20261129_001_core';
 import * as m002 from './20261129_002_payments';
 import * as m003 from './20261129_003_webhooks';
 import * as m004 from './20261129_004_onboarding';
+import * as m005 from './20261129_005_reconciliation';
+import * as m006 from './20261129_006_treasury';
 import * as m007 from './20261129_007_interest';
 
 /**
@@ -14,6 +16,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_002_payments': m002,
   '20261129_003_webhooks': m003,
   '20261129_004_onboarding': m004,
+  '20261129_005_reconciliation': m005,
+  '20261129_006_treasury': m006,
   '20261129_007_interest': m007,
 };
 

@@ -11,6 +11,7 @@ import { seedOpds } from './opds';
  */
 export const TOWER_LEVY = 'retribusi-menara';
 export const BNI_CHANNEL = 'bni-ecollection';
+export const NAGARI_CHANNEL = 'bank-nagari';
 
 const towerSchema = {
   type: 'object',
@@ -107,6 +108,29 @@ export async function seedPadang(db: Knex): Promise<{ towers: number; owners: nu
       .onConflict('code')
       .merge()
       .returning('id');
+
+    // Bank Nagari, West Sumatra's own bank, over SNAP BI: a second channel any OPD's levy can use.
+    await trx('bank_channels')
+      .insert({
+        code: NAGARI_CHANNEL,
+        name: 'Bank Nagari SNAP BI VA',
+        connector: 'snap',
+        bank_name: 'Bank Nagari',
+        settings: JSON.stringify({
+          base_url: 'env:NAGARI_BASE_URL',
+          client_id: 'env:NAGARI_CLIENT_ID',
+          client_secret: 'env:NAGARI_CLIENT_SECRET',
+          private_key: 'env:NAGARI_PRIVATE_KEY',
+          partner_service_id: 'env:NAGARI_PARTNER_SERVICE_ID',
+          channel_id: 'env:NAGARI_CHANNEL_ID',
+          notification_mode: 'rsa',
+          bank_public_key: 'env:NAGARI_BANK_PUBLIC_KEY',
+        }),
+        concurrency: 8,
+        rate_per_second: 20,
+      })
+      .onConflict('code')
+      .merge();
 
     const [levy] = await trx('levy_types')
       .insert({

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { startBankSimulator } from './banks/bni-ecollection/simulator';
+import { startSnapSimulator } from './banks/snap/simulator';
+import { snapSimulatorOptions } from './banks/snap/dev';
 import { config, ConfigError } from './config';
 import { closeDb, db, ensureDatabase, migrateLatest } from './db';
 import { configureLogger, logger } from './logger';
@@ -110,10 +112,10 @@ program
 
 program
   .command('bank-sim')
-  .description('run the BNI eCollection simulator (for development, UAT and the demo)')
+  .description('run the bank simulators: BNI eCollection (BANK_SIM_PORT) and SNAP "Bank Nagari" (SNAP_SIM_PORT)')
   .action(async () => {
     const c = config();
-    const sim = await startBankSimulator({
+    const bni = await startBankSimulator({
       port: c.BANK_SIM_PORT,
       host: c.BANK_SIM_HOST,
       clientId: c.BNI_CLIENT_ID,
@@ -122,8 +124,13 @@ program
       callbackUrl: c.BANK_SIM_CALLBACK_URL,
       latencyMs: c.BANK_SIM_LATENCY_MS,
     });
-    logger.info({ url: sim.url, callback: c.BANK_SIM_CALLBACK_URL }, 'BNI eCollection simulator listening');
-    untilSignalled(() => sim.close());
+    logger.info({ url: bni.url, callback: c.BANK_SIM_CALLBACK_URL }, 'BNI eCollection simulator listening');
+    const nagari = await startSnapSimulator({ port: c.SNAP_SIM_PORT, host: c.BANK_SIM_HOST, ...snapSimulatorOptions(c.SNAP_SIM_CALLBACK_URL) });
+    logger.info({ url: nagari.url, callback: c.SNAP_SIM_CALLBACK_URL }, 'SNAP (Bank Nagari) simulator listening');
+    untilSignalled(async () => {
+      await bni.close();
+      await nagari.close();
+    });
   });
 
 program

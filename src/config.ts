@@ -30,6 +30,22 @@ const schema = z.object({
   BNI_SECRET_KEY: z.string().min(1).default('ea0c88921fb033387e66ef7d1e82ab83'),
   BNI_PREFIX: z.string().regex(/^\d{1,4}$/, 'must be 1 to 4 digits').default('988'),
   BNI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
+  SNAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
+  // The seeded SNAP channel ("Bank Nagari"); defaults point at the bundled SNAP simulator and its
+  // development keys. Keys may be PEM text or file:PATH.
+  NAGARI_BASE_URL: z.string().url().default('http://127.0.0.1:3200'),
+  NAGARI_CLIENT_ID: z.string().min(1).default('KASDAPADANG'),
+  NAGARI_CLIENT_SECRET: z.string().min(16).default('nagari-simulator-client-secret'),
+  NAGARI_PRIVATE_KEY: z.string().min(1).default('file:seeds/dev-keys/kasda-partner.key.pem'),
+  NAGARI_PARTNER_SERVICE_ID: z.string().regex(/^\d{1,8}$/, 'must be 1 to 8 digits').default('77001'),
+  NAGARI_CHANNEL_ID: z.string().min(1).default('95221'),
+  NAGARI_BANK_PUBLIC_KEY: z.string().min(1).default('file:seeds/dev-keys/nagari-bank.pub.pem'),
+  SNAP_SIM_PORT: port.default(3200),
+  SNAP_SIM_BANK_PRIVATE_KEY: z.string().min(1).default('file:seeds/dev-keys/nagari-bank.key.pem'),
+  SNAP_SIM_CALLBACK_URL: z
+    .string()
+    .url()
+    .default('http://127.0.0.1:3000/api/v1/bank-callbacks/bank-nagari/v1.0/transfer-va/payment'),
   BANK_SIM_HOST: z.string().default('127.0.0.1'),
   BANK_SIM_PORT: port.default(3100),
   BANK_SIM_CALLBACK_URL: z.string().url().default('http://127.0.0.1:3000/api/v1/bank-callbacks/bni-ecollection'),

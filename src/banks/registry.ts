@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { config } from '../config';
 import { bankCallDuration } from '../metrics';
 import { logger } from '../logger';
-import { BniEcollectionConnector } from './bni-ecollection/connector';
-import { BniNotificationHandler } from './bni-ecollection/notifications';
-import type { BankCallLog, NotificationHandler, VaConnector } from './types';
+import { bniEcollection } from './bni-ecollection';
+import { snap } from './snap';
+import type { BankCallLog, BankKind, NotificationHandler, SettingReader, TokenEndpoint, VaConnector } from './types';
 
 export interface BankChannelRow {
   id: number;
@@ -19,34 +21,56 @@ export interface BankChannelRow {
   time_zone: string;
 }
 
-/** Resolves "env:NAME" references so credentials come from the deployment, not the database. */
+const KINDS: Record<BankChannelRow['connector'], BankKind> = {
+  bni_ecollection: bniEcollection,
+  snap,
+};
+
+function kindOf(channel: BankChannelRow): BankKind {
+  const kind = KINDS[channel.connector];
+  if (!kind) throw new Error(`bank channel ${channel.code} uses connector ${channel.connector}, which this build does not have`);
+  return kind;
+}
+
+const DEV_KEYS = path.resolve('seeds', 'dev-keys');
+const files = new Map<string, string>();
+
+/**
+ * Resolves a setting's value: "env:NAME" from the environment (validated config first), "file:PATH"
+ * from a file (a PEM key, say), anything else as written. Credentials thus live with the
+ * deployment's secrets, never in the database.
+ */
 export function resolveSetting(value: unknown, name: string): string {
   if (typeof value !== 'string') throw new Error(`bank channel setting ${name} is missing`);
-  if (!value.startsWith('env:')) return value;
-  const key = value.slice(4);
-  const fromConfig = (config() as Record<string, unknown>)[key];
-  const resolved = typeof fromConfig === 'string' ? fromConfig : process.env[key];
-  if (!resolved) throw new Error(`bank channel setting ${name} refers to ${key}, which is not set`);
-  return resolved;
+  if (value.startsWith('env:')) {
+    const key = value.slice(4);
+    const fromConfig = (config() as Record<string, unknown>)[key];
+    const resolved = typeof fromConfig === 'string' ? fromConfig : process.env[key];
+    if (!resolved) throw new Error(`bank channel setting ${name} refers to ${key}, which is not set`);
+    return resolveSetting(resolved, name);
+  }
+  if (value.startsWith('file:')) {
+    const file = path.resolve(value.slice(5));
+    if (config().NODE_ENV === 'production' && file.startsWith(DEV_KEYS)) {
+      throw new Error(`bank channel setting ${name} points at a development key (${file}); set a real one`);
+    }
+    let text = files.get(file);
+    if (text === undefined) {
+      text = fs.readFileSync(file, 'utf8');
+      files.set(file, text);
+    }
+    return text;
+  }
+  return value;
 }
 
-export function channelSettings(channel: BankChannelRow) {
-  const s = channel.settings;
-  return {
-    baseUrl: resolveSetting(s.base_url, 'base_url'),
-    clientId: resolveSetting(s.client_id, 'client_id'),
-    secret: resolveSetting(s.secret_key, 'secret_key'),
-    prefix: resolveSetting(s.prefix, 'prefix'),
-  };
+export function settingReader(channel: BankChannelRow): SettingReader {
+  return (name) => resolveSetting(channel.settings[name], name);
 }
 
-/** The VA number for a bill: the channel's prefix and client id, then the bill id as the free digits. */
+/** The VA number a bill gets on its channel. */
 export function virtualAccountFor(channel: BankChannelRow, billId: number): string {
-  const { prefix, clientId } = channelSettings(channel);
-  const free = 16 - prefix.length - clientId.length;
-  const digits = String(billId);
-  if (digits.length > free) throw new Error(`bill id ${billId} does not fit the VA's ${free} free digits`);
-  return prefix + clientId + digits.padStart(free, '0');
+  return kindOf(channel).virtualAccount(settingReader(channel), billId);
 }
 
 export function findChannelByCode(db: Knex, code: string): Promise<BankChannelRow | undefined> {
@@ -65,15 +89,15 @@ const cache = new Map<string, VaConnector>();
 
 /** One connector per channel and process; every call it makes is logged to bank_requests. */
 export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
-  const settings = channelSettings(channel);
+  const kind = kindOf(channel);
+  const setting = settingReader(channel);
+  const fingerprint = kind.settingNames.map((n) => setting(n)).join('\u0000');
   // Keyed by the resolved settings, so a changed credential or URL gets a fresh connector.
-  const key = `${channel.id}:${crypto.createHash('sha256').update(JSON.stringify(settings)).digest('hex')}`;
+  const key = `${channel.id}:${crypto.createHash('sha256').update(fingerprint).digest('hex')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const onCall = async (log: BankCallLog) => {
-    bankCallDuration
-      .labels(channel.code, log.operation, log.statusCode, log.outcome)
-      .observe(log.durationMs / 1000);
+    bankCallDuration.labels(channel.code, log.operation, log.statusCode, log.outcome).observe(log.durationMs / 1000);
     try {
       await db('bank_requests').insert({
         bank_channel_id: channel.id,
@@ -90,15 +114,7 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
       logger.error({ err: e, channel: channel.code, operation: log.operation }, 'could not log bank request');
     }
   };
-  if (channel.connector !== 'bni_ecollection') {
-    throw new Error(`bank channel ${channel.code} uses connector ${channel.connector}, which this build does not have`);
-  }
-  const created = new BniEcollectionConnector({
-    channelCode: channel.code,
-    ...settings,
-    timeoutMs: config().BNI_TIMEOUT_MS,
-    onCall,
-  });
+  const created = kind.connector(channel.code, setting, onCall);
   cache.set(key, created);
   return created;
 }
@@ -111,9 +127,10 @@ export function callbackAllowlist(channel: BankChannelRow): string[] {
 
 /** The inbound half of the channel's connector: verifies and decodes its payment notifications. */
 export function notificationHandlerFor(channel: BankChannelRow): NotificationHandler {
-  if (channel.connector !== 'bni_ecollection') {
-    throw new Error(`bank channel ${channel.code} uses connector ${channel.connector}, which this build does not have`);
-  }
-  const { clientId, secret } = channelSettings(channel);
-  return new BniNotificationHandler({ clientId, secret });
+  return kindOf(channel).notifications(channel.code, settingReader(channel));
+}
+
+/** Our token endpoint for the channel's bank, if that bank asks for one. */
+export function tokenEndpointFor(channel: BankChannelRow): TokenEndpoint | null {
+  return kindOf(channel).tokenEndpoint?.(channel.code, settingReader(channel)) ?? null;
 }

@@ -74,7 +74,8 @@ export interface VaConnector {
   createVa(req: VaRequest): Promise<BankResult<VaCreated>>;
   /** Every field is sent: banks blank what is omitted. */
   updateVa(req: VaRequest): Promise<BankResult<VaCreated>>;
-  inquireVa(trxId: string): Promise<BankResult<VaState>>;
+  /** Some banks (SNAP) address a VA by its number, not by our trx_id: pass both. */
+  inquireVa(trxId: string, virtualAccount?: string): Promise<BankResult<VaState>>;
   deactivateVa(trxId: string, virtualAccount: string): Promise<BankResult<VaCreated>>;
 }
 
@@ -123,4 +124,26 @@ export interface NotificationHandler {
    * but Kasda could not record it now (the bank should send it again).
    */
   answer(kind: 'accepted' | 'rejected' | 'failed', ctx: { reason?: string; decoded?: unknown }): CallbackAnswer;
+}
+
+/** Reads a channel setting, resolving `env:` and `file:` references to the deployment's secrets. */
+export type SettingReader = (name: string) => string;
+
+export interface TokenEndpoint {
+  /** The answer to a bank asking us for an access token before it notifies. */
+  answer(req: CallbackRequest): CallbackAnswer;
+}
+
+/**
+ * A kind of bank connection (BNI eCollection, SNAP BI…): everything the registry needs to talk to a
+ * channel of that kind. Each connector folder exports one; nothing else knows the bank's protocol.
+ */
+export interface BankKind {
+  connector(channelCode: string, setting: SettingReader, onCall: (log: BankCallLog) => Promise<void>): VaConnector;
+  notifications(channelCode: string, setting: SettingReader): NotificationHandler;
+  /** The VA number a bill gets on this channel. */
+  virtualAccount(setting: SettingReader, billId: number): string;
+  tokenEndpoint?(channelCode: string, setting: SettingReader): TokenEndpoint | null;
+  /** The settings whose values tell connectors apart (so a changed credential gets a new one). */
+  settingNames: readonly string[];
 }

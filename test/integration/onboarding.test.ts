@@ -254,6 +254,32 @@ describe('Onboarding: billboard tax and market stalls brought as configuration, 
     expect(feb).toMatchObject({ status: 'completed', bills_created: 2, amount_created: 600_000 + 362_500 + 99_300 });
   });
 
+  it('When the market levy is retired from March, then March bills nothing, but January’s bills stay payable', async () => {
+    const legal = definition('retribusi-pasar').legal_basis;
+    const retired = await api('patch', '/api/v1/levy-types/retribusi-pasar', disdag).send({
+      effective_from: '2027-03-01',
+      legal_basis: { ...legal, valid_to: '2027-02-28' },
+    });
+    expect(retired.body).toMatchObject({ outcome: 'versioned', version: 3 });
+
+    const march = await api('post', '/api/v1/assessments', disdag).send({ levy_type: 'retribusi-pasar', period: '2027-03' });
+    expect(march.status).toBe(409);
+    expect(march.body.error.code).toBe('levy_not_in_force');
+    const onRequest = await api('post', '/api/v1/bills', disdag).send({
+      levy_type: 'retribusi-pasar',
+      payer: 'P.2.0501.01.0002',
+      period: '2027-03',
+      objects: [{ attributes: { market: 'Pasar Alai', market_class: 'II', stall_type: 'los', area_m2: 2 } }],
+    });
+    expect(onRequest.status).toBe(409);
+    expect(onRequest.body.error.code).toBe('levy_not_in_force');
+
+    const [rahmi] = (await bills('retribusi-pasar', '2027-01')).filter((b) => b.payer.npwrd === 'P.2.0501.01.0002');
+    expect(rahmi.status).toBe('issued');
+    await axios.post(`${stack.simUrl.replace(/\/$/, '')}/sim/bills/${rahmi.trx_id}/pay`, { notify: false });
+    expect((await axios.get(`${stack.simUrl.replace(/\/$/, '')}/sim/bills/${rahmi.trx_id}`)).data.paidAmount).toBe(99_300);
+  });
+
   it('A preview computes bills for objects not yet registered, and saves nothing', async () => {
     const before = await bills('pajak-reklame', '2027');
     const res = await api('post', '/api/v1/levy-types/pajak-reklame/preview', bapenda).send({

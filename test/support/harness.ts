@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { startBankSimulator, BankSimulator } from '../../src/banks/bni-ecollection/simulator';
+import { snapSimulatorOptions } from '../../src/banks/snap/dev';
+import { SnapSimulator, startSnapSimulator } from '../../src/banks/snap/simulator';
 import { config, resetConfig } from '../../src/config';
 import { closeDb, db, dropDatabase, ensureDatabase } from '../../src/db';
 import { Principal, signToken } from '../../src/modules/auth/tokens';
@@ -31,6 +33,7 @@ export async function useFreshDatabase(): Promise<() => Promise<void>> {
 
 export interface Stack {
   url: string;
+  nagari: SnapSimulator;
   stopWorkers(): Promise<void>;
   sim: BankSimulator;
   simUrl: string;
@@ -49,13 +52,19 @@ export async function startStack(opts: { seed?: boolean; workers?: boolean } = {
     prefix: config().BNI_PREFIX,
     callbackUrl: `${server.url}/api/v1/bank-callbacks/bni-ecollection`,
   });
+  const nagari = await startSnapSimulator({
+    port: 0,
+    ...snapSimulatorOptions(`${server.url}/api/v1/bank-callbacks/bank-nagari/v1.0/transfer-va/payment`),
+  });
   process.env.BNI_BASE_URL = sim.url;
+  process.env.NAGARI_BASE_URL = nagari.url;
   resetConfig();
   let workers: Workers | undefined;
   if (opts.workers !== false) workers = await startWorkers(db());
   return {
     url: server.url,
     sim: sim.sim,
+    nagari: nagari.sim,
     simUrl: sim.url,
     token: (p) => signToken({ sub: 'test', ...p } as Principal),
     async stopWorkers() {
@@ -66,6 +75,7 @@ export async function startStack(opts: { seed?: boolean; workers?: boolean } = {
       await workers?.close();
       await server.close();
       await sim.close();
+      await nagari.close();
       await closeQueues();
       await dropDb();
     },

@@ -134,7 +134,7 @@ export async function transition(
 }
 
 /**
- * Allocates `count` consecutive document numbers (bills or receipts) for an OPD and year inside
+ * Allocates `count` consecutive document numbers (bills, receipts, STS) for an OPD and year inside
  * the caller's transaction: the counter row stays locked until it commits, and rolls back with it,
  * so committed numbers have no gaps.
  */
@@ -143,7 +143,7 @@ export async function allocateNumbers(
   opdId: number,
   year: number,
   count: number,
-  kind: 'bill' | 'receipt' = 'bill',
+  kind: 'bill' | 'receipt' | 'sts' = 'bill',
 ): Promise<number> {
   const { rows } = await trx.raw(
     `INSERT INTO document_sequences (opd_id, year, kind, last_no) VALUES (?, ?, ?, ?)

@@ -46,7 +46,7 @@ export function readCsv(text: unknown): CsvTable {
     throw new AppError('csv_malformed', `The file is not valid CSV: ${e.message}`, 400, { line: (e as CsvError & { lines?: number }).lines });
   }
   const [header, ...body] = records;
-  const columns = header.record.map((c) => c.toLowerCase());
+  const columns = header.record;
   const dup = columns.find((c, i) => columns.indexOf(c) !== i);
   if (dup) throw new AppError('csv_invalid_header', `Column ${dup} appears twice in the header`, 400, { column: dup });
   if (body.length > MAX_IMPORT_ROWS) {

@@ -319,7 +319,8 @@ function checkTariff(def: LevyDefinition, props: Record<string, SchemaProperty>)
     compileTariff(rule, def.rounding);
   } catch (e) {
     if (!(e instanceof TariffError)) throw e;
-    errors.push({ field: expressionField(rule, e.details?.expression), reason: e.message });
+    const expr = e.details?.expression;
+    errors.push({ field: expr === undefined ? 'tariff' : expressionField(rule, expr), reason: e.message });
   }
   return errors;
 }

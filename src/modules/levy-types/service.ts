@@ -328,9 +328,8 @@ export function computeLines(version: LevyTypeVersion, period: string, objects: 
 /** What the levy would bill for these objects in a period, computed exactly as a bill is, and not saved. */
 export async function previewBills(db: Knex, who: Principal, code: string, body: { objects: ObjectInput[]; period?: string }) {
   const levy = await requireScopedLevyType(db, who, code);
-  const newest = await repo.versionAsOf(db, levy.id, jakartaDate());
-  const first = newest ?? (await repo.firstVersion(db, levy.id))!;
-  const period = body.period ?? currentPeriod(first.period_kind);
+  const current = (await repo.versionAsOf(db, levy.id, jakartaDate())) ?? (await repo.firstVersion(db, levy.id))!;
+  const period = body.period ?? currentPeriod(current.period_kind);
   const version = await billableVersion(db, levy, period);
   const { lines, rejected } = computeLines(version, period, body.objects);
   const issueDate = issueDateFor(period);

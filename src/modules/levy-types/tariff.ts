@@ -263,6 +263,9 @@ function formatDecimal(f: Fraction): string {
 /** Every rule kind as the one formula shape the evaluator runs. */
 export function toFormula(rule: TariffRule): FormulaRule {
   const bounds = { minimum: rule.minimum, maximum: rule.maximum };
+  if (rule.kind === 'rate' && rule.constants && Object.hasOwn(rule.constants, 'rate')) {
+    throw new TariffError('rate is the rule’s own name; name the constant otherwise', { name: 'rate' });
+  }
   switch (rule.kind) {
     case 'flat':
       return { kind: 'formula', expression: 'amount', constants: { amount: rule.amount }, description: rule.description, ...bounds };

@@ -18,11 +18,15 @@ export async function findByCodes(db: Knex, levyTypeId: number, codes: string[])
 
 type ObjectFields = Pick<ObjectRow, 'name' | 'payer_id' | 'status' | 'attributes'>;
 
-export async function insertObject(trx: Knex, row: ObjectFields & Pick<ObjectRow, 'levy_type_id' | 'code'>): Promise<ObjectRow> {
-  const [inserted] = await trx('objects')
-    .insert({ ...row, attributes: JSON.stringify(row.attributes) })
+export type NewObject = ObjectFields & Pick<ObjectRow, 'levy_type_id' | 'code'>;
+
+/** Inserts new objects; one registered meanwhile by a concurrent request is left out of the result. */
+export function insertObjects(trx: Knex, rows: NewObject[]): Promise<ObjectRow[]> {
+  return trx('objects')
+    .insert(rows.map((r) => ({ ...r, attributes: JSON.stringify(r.attributes) })))
+    .onConflict(['levy_type_id', 'code'])
+    .ignore()
     .returning('*');
-  return inserted;
 }
 
 export async function updateObject(trx: Knex, id: number, fields: ObjectFields): Promise<ObjectRow> {

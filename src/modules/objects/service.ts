@@ -3,10 +3,11 @@ import type { ErrorObject } from 'ajv';
 import type { Knex } from 'knex';
 import { AppError } from '../../errors';
 import { canonicalJson } from '../../lib/canonical-json';
+import { chunks } from '../../lib/chunks';
 import { compileSchema } from '../../lib/json-schema';
 import { jakartaDate } from '../../lib/time';
 import type { Principal } from '../auth/tokens';
-import { recordAudit } from '../audit/service';
+import { AuditEntry, recordAudit } from '../audit/service';
 import { checkColumns, formulaInjection, readCsv, RowRejection } from '../imports/csv';
 import { firstVersion, versionAsOf } from '../levy-types/repo';
 import { requireScopedLevyType } from '../levy-types/service';
@@ -78,13 +79,15 @@ type Outcome<R> = { ref: R; status: 'created' | 'updated' | 'unchanged'; object:
 
 async function registerObjects<R>(db: Knex, who: Principal, ctx: Context, entries: Array<{ ref: R; input: ObjectInput }>) {
   const actor = `${who.role}:${who.sub}`;
+  const auditId = (code: string) => `${ctx.levy.code}/${code}`;
   return db.transaction(async (trx) => {
     const payers = await findByNpwrds(trx, entries.flatMap((e) => (e.input.payer ? [e.input.payer] : [])));
     const payerIds = new Map([...payers].map(([k, p]) => [k, p.id]));
     const existing = await repo.findByCodes(trx, ctx.levy.id, entries.map((e) => e.input.code));
     const outcomes: Array<Outcome<R>> = [];
     const firstSeen = new Map<string, R>();
-    const audits = [];
+    const fresh: Array<{ ref: R; row: repo.NewObject }> = [];
+    const audits: AuditEntry[] = [];
     for (const { ref, input } of entries) {
       const { errors, payerId } = checkObject(ctx, input, payerIds);
       if (firstSeen.has(input.code)) errors.push({ field: 'code', reason: `repeats the code of row ${String(firstSeen.get(input.code))}` });
@@ -96,9 +99,7 @@ async function registerObjects<R>(db: Knex, who: Principal, ctx: Context, entrie
       const stored = existing.get(input.code);
       const next = { name: input.name, payer_id: payerId, status: input.status ?? stored?.status ?? 'active', attributes: input.attributes };
       if (!stored) {
-        const object = await repo.insertObject(trx, { levy_type_id: ctx.levy.id, code: input.code, ...next });
-        outcomes.push({ ref, status: 'created', object });
-        audits.push({ actor, action: 'object.registered', entityType: 'object', entityId: `${ctx.levy.code}/${input.code}`, after: next });
+        fresh.push({ ref, row: { levy_type_id: ctx.levy.id, code: input.code, ...next } });
         continue;
       }
       const before = { name: stored.name, payer_id: stored.payer_id, status: stored.status, attributes: stored.attributes };
@@ -108,9 +109,22 @@ async function registerObjects<R>(db: Knex, who: Principal, ctx: Context, entrie
       }
       const object = await repo.updateObject(trx, stored.id, next);
       outcomes.push({ ref, status: 'updated', object });
-      audits.push({ actor, action: 'object.updated', entityType: 'object', entityId: `${ctx.levy.code}/${input.code}`, before, after: next });
+      audits.push({ actor, action: 'object.updated', entityType: 'object', entityId: auditId(input.code), before, after: next });
     }
-    await recordAudit(trx, audits);
+    for (const batch of chunks(fresh)) {
+      const inserted = new Map((await repo.insertObjects(trx, batch.map((f) => f.row))).map((o) => [o.code, o]));
+      for (const { ref, row } of batch) {
+        const object = inserted.get(row.code);
+        if (!object) {
+          outcomes.push({ ref, status: 'rejected', errors: [{ field: 'code', reason: `${row.code} was registered by another request at the same moment; import the row again` }] });
+          continue;
+        }
+        outcomes.push({ ref, status: 'created', object });
+        const { levy_type_id: _levy, code: _code, ...after } = row;
+        audits.push({ actor, action: 'object.registered', entityType: 'object', entityId: auditId(row.code), after });
+      }
+    }
+    for (const batch of chunks(audits)) await recordAudit(trx, batch);
     return outcomes;
   });
 }

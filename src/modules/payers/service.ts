@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { AppError, Conflict, NotFound } from '../../errors';
+import { chunks } from '../../lib/chunks';
 import type { Principal } from '../auth/tokens';
 import { recordAudit } from '../audit/service';
 import { checkColumns, formulaInjection, readCsv, RowRejection } from '../imports/csv';
@@ -92,8 +93,8 @@ async function registerPayers<R>(db: Knex, who: Principal, entries: Array<{ ref:
         outcomes.push({ ref, status: 'unchanged', payer: stored });
       }
     }
-    if (fresh.size) {
-      const inserted = await repo.insertPayers(trx, [...fresh.values()].map((f) => ({ ...f.row, registered_by_opd_id: opdId })));
+    for (const batch of chunks([...fresh.values()])) {
+      const inserted = await repo.insertPayers(trx, batch.map((f) => ({ ...f.row, registered_by_opd_id: opdId })));
       for (const p of inserted) outcomes.push({ ref: fresh.get(p.npwrd)!.ref, status: 'created', payer: p });
       await recordAudit(
         trx,

@@ -1,7 +1,8 @@
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { db } from '../../db';
 import { logger } from '../../logger';
-import { receiveCallback } from './intake';
+import type { CallbackAnswer, CallbackRequest } from '../../banks/types';
+import { issueBankToken, receiveCallback } from './intake';
 
 /**
  * Where banks post payment notifications. Outside the JWT-protected API and its JSON parser: the
@@ -15,21 +16,34 @@ function sourceIp(req: Request): string {
   return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 }
 
-callbackRoutes.post(
-  '/:channel',
-  express.raw({ type: () => true, limit: CALLBACK_BODY_LIMIT }),
-  async (req: Request, res: Response) => {
-    const answer = await receiveCallback(db(), String(req.params.channel), {
-      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-      headers: req.headers,
-      method: req.method,
-      path: req.originalUrl,
-      sourceIp: sourceIp(req),
-    });
-    if (answer.headers) res.set(answer.headers);
-    res.status(answer.status).json(answer.body);
-  },
-);
+function callbackRequest(req: Request): CallbackRequest {
+  return {
+    rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    headers: req.headers,
+    method: req.method,
+    path: req.originalUrl,
+    sourceIp: sourceIp(req),
+  };
+}
+
+function send(res: Response, answer: CallbackAnswer) {
+  if (answer.headers) res.set(answer.headers);
+  res.status(answer.status).json(answer.body);
+}
+
+const rawBody = express.raw({ type: () => true, limit: CALLBACK_BODY_LIMIT });
+
+// BNI eCollection posts to one URL per channel; SNAP banks post to the standard service path.
+for (const route of ['/:channel', '/:channel/v1.0/transfer-va/payment']) {
+  callbackRoutes.post(route, rawBody, async (req: Request, res: Response) => {
+    send(res, await receiveCallback(db(), String(req.params.channel), callbackRequest(req)));
+  });
+}
+
+// A SNAP bank that first asks us for an access token.
+callbackRoutes.post('/:channel/v1.0/access-token/b2b', rawBody, async (req: Request, res: Response) => {
+  send(res, await issueBankToken(db(), String(req.params.channel), callbackRequest(req)));
+});
 
 // A body too large or unreadable never reaches the handler: answer it here, still as the bank expects.
 callbackRoutes.use((err: { type?: string; message?: string }, req: Request, res: Response, _next: NextFunction) => {

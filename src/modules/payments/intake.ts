@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { BankChannelRow, callbackAllowlist, findChannelByCode, notificationHandlerFor } from '../../banks/registry';
+import { BankChannelRow, callbackAllowlist, findChannelByCode, notificationHandlerFor, tokenEndpointFor } from '../../banks/registry';
 import type { BankNotification, CallbackAnswer, CallbackRequest } from '../../banks/types';
 import { logger } from '../../logger';
 import { queue, QUEUES } from '../../queues';
@@ -172,4 +172,17 @@ export async function receiveCallback(db: Knex, channelCode: string, req: Callba
   // A resend gets the answer the bank was first given; a payment first learnt another way (an
   // inquiry, a statement) gets the ordinary acknowledgement.
   return row.source === 'callback' ? row.answer : answer;
+}
+
+/** Answers a bank's request for our access token, where the channel's bank works that way. */
+export async function issueBankToken(db: Knex, channelCode: string, req: CallbackRequest): Promise<CallbackAnswer> {
+  const channel = await findChannelByCode(db, channelCode);
+  const endpoint = channel ? tokenEndpointFor(channel) : null;
+  if (!endpoint) {
+    await reject(db, channelCode, req, 'token requested on a channel that issues none');
+    return { status: 404, body: { responseCode: '4047300', responseMessage: 'Not Found' } };
+  }
+  const answer = endpoint.answer(req);
+  if (answer.status >= 400) await reject(db, channelCode, req, `token refused: ${JSON.stringify(answer.body).slice(0, 200)}`);
+  return answer;
 }

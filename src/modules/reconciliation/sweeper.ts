@@ -101,7 +101,7 @@ export async function sweep(db: Knex, opts: SweepOptions): Promise<SweepReport> 
     const connector = connectorFor(db, channel);
 
     for (const bill of bills) {
-      const r = await connector.inquireVa(bill.trx_id!);
+      const r = await connector.inquireVa(bill.trx_id!, bill.virtual_account!);
       report.inquired += 1;
       await db('bills').where({ id: bill.id }).update({ last_inquired_at: now() });
       if (r.outcome === 'throttled') {

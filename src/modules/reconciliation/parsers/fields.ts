@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvError, parse, type Options } from 'csv-parse';
+import { AppError } from '../../../errors';
+import { formulaInjection } from '../../imports/csv';
+
+/** Field rules every statement format shares: WIB times, whole rupiah, VA and NTB in free text. */
+
+const WIB_OFFSET_HOURS = 7;
+const MAX_TEXT = 500;
+
+/** The instant of a WIB wall-clock time, or null when the parts are not a real date and time. */
+export function wibInstant(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): Date | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+  const at = new Date(Date.UTC(y, mo - 1, d, h - WIB_OFFSET_HOURS, mi, s));
+  // Date.UTC rolls 31 February over into March; a real date survives the round trip.
+  const wall = new Date(at.getTime() + WIB_OFFSET_HOURS * 3600_000);
+  return wall.getUTCFullYear() === y && wall.getUTCMonth() === mo - 1 && wall.getUTCDate() === d ? at : null;
+}
+
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** `2026-11-28 14:05:00` (WIB), `2026-11-28T14:05:00+07:00`, `…Z`, or a date alone (00:00 WIB). */
+export function parseIsoLike(text: string): Date | null {
+  const m = ISO_LIKE.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
+  const wib = wibInstant(y, mo, d, h, mi, s);
+  if (!wib || !m[7]) return wib;
+  const offset = m[7] === 'Z' ? 0 : (m[7][0] === '-' ? -1 : 1) * (Number(m[7].slice(1, 3)) * 60 + Number(m[7].slice(-2)));
+  return new Date(wib.getTime() + (WIB_OFFSET_HOURS * 60 - offset) * 60_000);
+}
+
+/** `28/11/2026`, `28-11-26`, optionally followed by `14:05[:33]` or `14.05[.33]`; WIB. */
+export function parseIndonesianDateTime(text: string): Date | null {
+  const m = /^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?:\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$/.exec(text);
+  if (!m) return null;
+  const year = m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+  return wibInstant(year, Number(m[2]), Number(m[1]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}
+
+/**
+ * An amount as an Indonesian bank prints it: `1.500.000,00`, `1500000,00`, `1.500.000` or
+ * `1500000`. A non-zero fraction is refused: rupiah amounts here are whole.
+ */
+export function parseIndonesianAmount(text: string): { amount: number } | { error: string } {
+  const m = /^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?$/.exec(text);
+  if (!m) return { error: `${JSON.stringify(text)} is not an amount` };
+  if (m[2] && Number(m[2]) !== 0) return { error: `${text} has a fraction of a rupiah` };
+  const amount = Number(m[1].split('.').join(''));
+  if (!Number.isSafeInteger(amount)) return { error: `${text} is too large` };
+  return { amount };
+}
+
+/** A VA number in a bank's free text: after "VA", else the first 16-digit number. */
+export function findVirtualAccount(text: string): string | null {
+  const m = /\bVA[\s:/.#-]*(\d{8,20})\b/i.exec(text) ?? /(?:^|\D)(\d{16})(?!\d)/.exec(text);
+  return m ? m[1] : null;
+}
+
+/** The bank's payment reference (NTB) in free text: after "NTB". */
+export function findNtb(text: string): string | null {
+  const m = /\bNTB[\s:/.#-]*([A-Za-z0-9]{4,40})\b/i.exec(text);
+  return m ? m[1] : null;
+}
+
+/** Why a text cell is refused, or undefined when it is fine. */
+export function textProblem(column: string, value: string): string | undefined {
+  const formula = formulaInjection(value);
+  if (formula) return `${column} ${formula}`;
+  if (value.length > MAX_TEXT) return `${column} is longer than ${MAX_TEXT} characters`;
+  return undefined;
+}
+
+export const VIRTUAL_ACCOUNT = /^\d{8,20}$/;
+export const BANK_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
+
+export interface CsvRecord {
+  cells: string[];
+  row: number;
+}
+
+/**
+ * CSV rows as they stream in, each with its line number. A file that is not CSV at all (an
+ * unclosed quote) is refused whole; its line is named.
+ */
+export async function* csvRecords(input: Readable, options: Options = {}): AsyncGenerator<CsvRecord> {
+  const parser = input.pipe(
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false, info: true, ...options }),
+  );
+  // A failure upstream (the request aborted, a line too long) must end the parse too.
+  input.once('error', (e) => parser.destroy(e));
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      yield { cells: item.record, row: item.info.lines };
+    }
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    throw new AppError('statement_malformed', `The file is not valid CSV: ${e.message}`, 400, { line: (e as CsvError & { lines?: number }).lines });
+  }
+}
+
+/** Header cells compared loosely: case, spaces, dots and underscores do not matter. */
+export function headerKey(cell: string): string {
+  return cell.toLowerCase().replace(/[\s._]+/g, '');
+}
+
+/** The text lines of a stream with their line numbers; the stream is paused while the consumer works. */
+export async function* textLines(input: Readable): AsyncGenerator<{ text: string; row: number }> {
+  const decoder = new StringDecoder('utf8');
+  let tail = '';
+  let row = 0;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const parts = (tail + decoder.write(chunk)).split('\n');
+    tail = parts.pop() ?? '';
+    for (const text of parts) yield { text: text.replace(/\r$/, ''), row: ++row };
+  }
+  tail += decoder.end();
+  if (tail !== '') yield { text: tail.replace(/\r$/, ''), row: ++row };
+}
