@@ -5,8 +5,8 @@ import { formatRupiah } from './lib/money';
 
 /**
  * The demo's second act: the levies Bapenda and Dinas Perdagangan brought as definition files
- * (seeds/onboarding.ts), assessed, issued on the same bank channel and printed like the towers,
- * with no code of their own.
+ * (seeds/onboarding.ts), assessed, issued on each levy's own bank channel (the market levy banks with
+ * Bank Nagari over SNAP) and printed like the towers, with no code of their own.
  */
 const RUNS = [
   { levy: 'pajak-reklame', period: '2027' },
@@ -24,6 +24,7 @@ interface BillJson {
   status: string;
   amount: number;
   virtual_account: string | null;
+  bank_channel: string;
   payer: { name: string };
 }
 
@@ -54,7 +55,9 @@ export async function demoOnboardedLevies(api: AxiosInstance, outDir: string, { 
     );
     const w = Math.max(...bills.map((b) => b.payer.name.length));
     for (const b of bills) {
-      console.log(`    ${b.bill_no.padEnd(20)} ${b.payer.name.padEnd(w)} ${formatRupiah(b.amount).padStart(13)}  ${b.virtual_account ?? '-'}`);
+      console.log(
+        `    ${b.bill_no.padEnd(20)} ${b.payer.name.padEnd(w)} ${formatRupiah(b.amount).padStart(13)}  ${b.bank_channel} ${b.virtual_account ?? '-'}`,
+      );
     }
   }
   return allIssued;

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import axios, { AxiosInstance } from 'axios';
 import { startBankSimulator } from './banks/bni-ecollection/simulator';
+import { snapSimulatorOptions } from './banks/snap/dev';
+import { startSnapSimulator } from './banks/snap/simulator';
 import { config, resetConfig } from './config';
 import { closeDb, db, dropDatabase, ensureDatabase, migrateLatest } from './db';
 import { formatRupiah } from './lib/money';
@@ -124,7 +126,7 @@ export async function runDemo(): Promise<number> {
     const onboarded = await seedOnboardedLevies(db());
     console.log(`  Bapenda and Dinas Perdagangan, from levies/*.yaml: ${onboarded.payers} payers, ${onboarded.billboards} billboards, ${onboarded.stalls} market stalls`);
 
-    step('Starting the API, the BNI eCollection simulator and the workers on free ports');
+    step('Starting the API, the bank simulators (BNI eCollection, SNAP Bank Nagari) and the workers on free ports');
     const server = await startServer(0, '127.0.0.1');
     stops.push(() => server.close());
     const sim = await startBankSimulator({
@@ -135,11 +137,17 @@ export async function runDemo(): Promise<number> {
       callbackUrl: `${server.url}/api/v1/bank-callbacks/bni-ecollection`,
     });
     stops.push(() => sim.close());
+    const nagari = await startSnapSimulator({
+      port: 0,
+      ...snapSimulatorOptions(`${server.url}/api/v1/bank-callbacks/bank-nagari/v1.0/transfer-va/payment`),
+    });
+    stops.push(() => nagari.close());
     process.env.BNI_BASE_URL = sim.url;
+    process.env.NAGARI_BASE_URL = nagari.url;
     resetConfig();
     const workers = await startWorkers(db());
     stops.push(() => workers.close());
-    console.log(`  API ${server.url} · simulator ${sim.url} · queue prefix ${config().QUEUE_PREFIX}`);
+    console.log(`  API ${server.url} · BNI ${sim.url} · Bank Nagari ${nagari.url} · queue prefix ${config().QUEUE_PREFIX}`);
 
     const api = axios.create({
       baseURL: server.url,
@@ -218,6 +226,16 @@ export async function runDemo(): Promise<number> {
     console.log(`  ${receipts} receipts written`);
 
     const othersIssued = await demoOnboardedLevies(api, outDir, { step, poll });
+    const [stall] = nagari.sim.vas();
+    if (stall) {
+      const paid = await nagari.sim.pay(stall.trxId);
+      const answer = paid.callback?.body as { responseCode?: string } | undefined;
+      await poll('the market bill paid over SNAP', async () => {
+        const { data } = await api.get('/api/v1/bank-notifications', { params: { status: 'applied', limit: 500 } });
+        return data.data.some((n: { trx_id: string }) => n.trx_id === stall.trxId) ? true : undefined;
+      });
+      console.log(`  A trader paid ${formatRupiah(stall.amount)} at Bank Nagari: signed SNAP notification answered ${answer?.responseCode}, applied`);
+    }
 
     step('Verifying the ledger and the audit trail');
     const ledger = await verifyLedger(db());

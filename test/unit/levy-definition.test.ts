@@ -103,6 +103,8 @@ describe('A definition is refused with the field and the reason', () => {
       'sample_objects[0]',
       /division by zero/,
     ],
+    ['a rate rule with a constant named rate', () => withTariff(reklame(), { ...reklame().tariff, constants: { value_per_m2_month: 25000, rate: 1 } }), 'tariff', /own name/],
+    ['a name defined twice', () => withTariff(pasar(), { ...pasar().tariff, constants: { area_m2: 1 } }), 'tariff', /area_m2 is defined twice/],
     ['a negative amount in the dry run', () => withTariff(pasar(), { ...pasar().tariff, expression: 'rate_per_m2 * (area_m2 - 5)' }), 'sample_objects[1]', /negative/],
     ['a rounding unit below one rupiah', () => ({ ...pasar(), rounding: { mode: 'half_up', unit: 0.5 } }), 'rounding.unit', /./],
     ['a minimum the rounding cannot reach', () => withTariff(pasar(), { ...pasar().tariff, minimum: 25050 }), 'tariff.minimum', /multiple of the rounding unit 100/],

@@ -292,7 +292,13 @@ function expressionField(rule: TariffRule, expr: unknown): string {
 
 function checkTariff(def: LevyDefinition, props: Record<string, SchemaProperty>): FieldError[] {
   const rule = def.tariff as TariffRule;
-  const f: FormulaRule = toFormula(rule);
+  let f: FormulaRule;
+  try {
+    f = toFormula(rule);
+  } catch (e) {
+    if (!(e instanceof TariffError)) throw e;
+    return [{ field: 'tariff', reason: e.message }];
+  }
   const errors: FieldError[] = [];
   const lookupField = (n: string) => (rule.kind === 'table' ? 'tariff.table' : `tariff.lookups.${n}`);
   for (const [n, l] of Object.entries(f.lookups ?? {})) errors.push(...checkLookup(lookupField(n), n, l, props));
