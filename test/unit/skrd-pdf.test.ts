@@ -23,6 +23,7 @@ function sampleSkrd(towerCount: number): SkrdDocument {
   const principal = lines.reduce((s, l) => s + l.amount, 0);
   const interest = 0;
   return {
+    kind: 'retribusi',
     pemdaName: 'Pemerintah Kota Padang',
     opd: {
       name: 'Dinas Komunikasi dan Informatika',
@@ -124,6 +125,14 @@ describe('SKRD PDF, layout v1', () => {
     expect(headers).toBeGreaterThanOrEqual(pages - 1);
     expect(text.filter((t) => /^PDG-\d{4}$/.test(t))).toHaveLength(180);
     expect(text.filter((t) => t.endsWith('(lanjutan)'))).toHaveLength(pages - 1);
+  });
+
+  test('A tax assessment (SKPD) speaks of the tax and the NPWPD, not of a levy', async () => {
+    const pdf = await renderSkrd({ ...sampleSkrd(1), kind: 'pajak', documentType: 'SKPD', documentTitle: 'Surat Ketetapan Pajak Daerah' });
+    const text = textOf(pdf).join(' ');
+    expect(text).toContain('WAJIB PAJAK');
+    expect(text).toContain('NPWPD');
+    expect(text).toContain('Masa Pajak');
   });
 
   test('When there is no VA yet, then the SKRD says where to pay instead', async () => {

@@ -54,6 +54,7 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     },
     documentType: bill.document_type,
     documentTitle: TITLES[bill.document_type] ?? bill.document_type,
+    kind: levy.kind,
     billNo: bill.bill_no,
     period: bill.period,
     levyName: levy.name,

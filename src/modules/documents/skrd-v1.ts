@@ -13,6 +13,8 @@ export interface SkrdDocument {
   documentType: string;
   /** 'Surat Ketetapan Retribusi Daerah' */
   documentTitle: string;
+  /** A levy (retribusi: NPWRD, "Wajib Retribusi") or a tax (pajak: NPWPD, "Wajib Pajak"). */
+  kind: 'retribusi' | 'pajak';
   billNo: string;
   /** Masa retribusi, e.g. '2027'. */
   period: string;
@@ -49,6 +51,11 @@ export interface SkrdDocument {
 
 const AMOUNT_WIDTH = 92;
 
+const TERMS = {
+  retribusi: { noun: 'Retribusi', number: 'NPWRD' },
+  pajak: { noun: 'Pajak', number: 'NPWPD' },
+} as const;
+
 export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   assertAmounts(doc);
   const w = new PdfWriter({
@@ -63,8 +70,8 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   w.title(`${doc.documentTitle.toUpperCase()} (${doc.documentType})`, `Nomor: ${doc.billNo}`);
   w.keyValues(
     [
-      { label: 'Masa Retribusi', value: doc.period },
-      { label: 'Jenis Retribusi', value: doc.levyName },
+      { label: `Masa ${TERMS[doc.kind].noun}`, value: doc.period },
+      { label: `Jenis ${TERMS[doc.kind].noun}`, value: doc.levyName },
       { label: 'Dasar Hukum', value: doc.legalBasis },
       { label: 'Tanggal Penetapan', value: formatDateId(doc.issueDate) },
       { label: 'Jatuh Tempo', value: formatDateId(doc.dueDate), bold: true },
@@ -72,13 +79,13 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
     { labelWidth: 100 },
   );
   w.moveDown(6);
-  w.textAt('WAJIB RETRIBUSI', w.y, { font: 'bold', size: 9.5 });
+  w.textAt(`WAJIB ${TERMS[doc.kind].noun.toUpperCase()}`, w.y, { font: 'bold', size: 9.5 });
   w.moveDown(w.lineHeight(9.5) + 1);
   w.keyValues(
     [
       { label: 'Nama', value: doc.payer.name, bold: true },
       { label: 'Alamat', value: doc.payer.address },
-      { label: 'NPWRD', value: doc.payer.npwrd },
+      { label: TERMS[doc.kind].number, value: doc.payer.npwrd },
     ],
     { labelWidth: 100 },
   );
@@ -94,7 +101,7 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   drawLines(w, doc);
   w.totals(
     [
-      { label: 'Jumlah Pokok Retribusi', value: formatRupiah(doc.principal) },
+      { label: `Jumlah Pokok ${TERMS[doc.kind].noun}`, value: formatRupiah(doc.principal) },
       {
         label: doc.interestCalculation ? `Bunga (Sanksi Administratif): ${doc.interestCalculation}` : 'Bunga (Sanksi Administratif)',
         value: formatRupiah(doc.interest),
@@ -133,7 +140,7 @@ function drawLines(w: PdfWriter, doc: SkrdDocument): void {
   const fixed = 24 + 136 + 88 + AMOUNT_WIDTH;
   const columns: TableColumn[] = [
     { header: 'No', width: 24, align: 'right' },
-    { header: 'Objek Retribusi', width: 136 },
+    { header: `Objek ${TERMS[doc.kind].noun}`, width: 136 },
     { header: 'Kode Rekening', width: 88 },
     { header: 'Perhitungan', width: w.width - fixed },
     { header: 'Jumlah', width: AMOUNT_WIDTH, align: 'right' },
