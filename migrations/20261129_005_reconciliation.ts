@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
  * finance resolves with a reason.
  */
 export async function up(knex: Knex): Promise<void> {
+  // A run is one statement imported and matched, whole, in one transaction.
   await knex.schema.createTable('statement_runs', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
     t.bigInteger('bank_channel_id').notNullable().references('bank_channels.id');
@@ -14,33 +15,30 @@ export async function up(knex: Knex): Promise<void> {
     t.date('period_to').notNullable();
     t.integer('settlement_lag_days').notNullable();
     t.text('file_name');
-    t.string('file_sha256', 64);
-    t.bigInteger('bytes').notNullable().defaultTo(0);
-    t.text('status').notNullable().defaultTo('loaded');
-    t.integer('lines_loaded').notNullable().defaultTo(0);
-    t.integer('lines_rejected').notNullable().defaultTo(0);
-    t.integer('lines_skipped').notNullable().defaultTo(0);
-    // Outcome counts per line and per payment, written when matching completes.
+    t.string('file_sha256', 64).notNullable();
+    t.bigInteger('bytes').notNullable();
+    t.integer('lines_loaded').notNullable();
+    t.integer('lines_rejected').notNullable();
+    t.integer('lines_skipped').notNullable();
+    // Outcome counts per line and per payment.
     t.jsonb('counts');
-    t.text('error');
+    t.integer('duration_ms');
     t.text('requested_by').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.timestamp('completed_at', { useTz: true });
     t.index(['bank_channel_id', 'period_to']);
   });
-  await knex.raw(`ALTER TABLE statement_runs ADD CONSTRAINT statement_runs_status CHECK (status IN ('loaded','completed','failed'))`);
   await knex.raw(`ALTER TABLE statement_runs ADD CONSTRAINT statement_runs_period CHECK (period_to >= period_from)`);
   await knex.raw(`ALTER TABLE statement_runs ADD CONSTRAINT statement_runs_lag CHECK (settlement_lag_days BETWEEN 0 AND 31)`);
-  // The same file for the same channel and range is one run, however often it is uploaded.
-  await knex.raw(`CREATE UNIQUE INDEX statement_runs_same_file ON statement_runs (bank_channel_id, file_sha256, format, period_from, period_to)
-    WHERE file_sha256 IS NOT NULL AND status <> 'failed'`);
+  // The same file for the same channel, format and range is one run, however often it is uploaded.
+  await knex.raw(`CREATE UNIQUE INDEX statement_runs_same_file ON statement_runs (bank_channel_id, file_sha256, format, period_from, period_to)`);
 
-  // One row per row of the file. Rejected rows are kept here too (with the reason), so the whole
-  // file goes through a single COPY. payment_id has no foreign key: a million lines are matched in
-  // one UPDATE, and the ids come from a join with payments in that same statement.
+  // One row per row of the file, rejected rows included (with the reason), written once, with its
+  // outcome, by one INSERT … SELECT. run_id and payment_id have no foreign keys: a million per-row
+  // checks would cost more than the whole match, and both come from the same transaction's own
+  // run row and join with payments.
   await knex.raw(`
     CREATE TABLE statement_lines (
-      run_id uuid NOT NULL REFERENCES statement_runs(id),
+      run_id uuid NOT NULL,
       line_no integer NOT NULL,
       posted_at timestamptz,
       virtual_account text,
@@ -52,12 +50,12 @@ export async function up(knex: Knex): Promise<void> {
       payment_id bigint,
       detail jsonb,
       PRIMARY KEY (run_id, line_no),
-      CONSTRAINT statement_lines_outcome CHECK (outcome IN
-        ('loaded','rejected','matched','missing_in_system','amount_mismatch','duplicate')),
+      CONSTRAINT statement_lines_outcome CHECK (outcome IN ('rejected','matched','missing_in_system','amount_mismatch','duplicate')),
       CONSTRAINT statement_lines_rejected CHECK ((outcome = 'rejected') = (reject_reason IS NOT NULL)),
       CONSTRAINT statement_lines_amount CHECK (outcome = 'rejected' OR (amount > 0 AND posted_at IS NOT NULL))
-    ) WITH (fillfactor = 60)`);
-  // fillfactor leaves room on each page so matching's UPDATE stays a HOT update (no index writes).
+    )`);
+  // What needs a second look is a small part of a run: index only that.
+  await knex.raw(`CREATE INDEX statement_lines_unmatched ON statement_lines (run_id, outcome) WHERE outcome <> 'matched'`);
 
   // Kasda's payments that a statement lacks: missing in the bank, or still inside the settlement
   // lag (pending, carried to the channel's next statement).
@@ -110,12 +108,15 @@ export async function up(knex: Knex): Promise<void> {
     ((status = 'open' AND action IS NULL AND resolved_at IS NULL)
       OR (status = 'resolved' AND action IS NOT NULL AND reason IS NOT NULL AND resolved_by IS NOT NULL AND resolved_at IS NOT NULL))`);
 
-  // A statement credit that carries no bank reference is matched by VA; so is a link to a bill.
+  // A statement line finds its payment by the bank's reference, and a credit without a known
+  // reference its bill by VA (so does a link to a bill).
+  await knex.raw('CREATE INDEX payments_by_reference ON payments (bank_channel_id, payment_ref)');
   await knex.raw('CREATE INDEX bills_by_virtual_account ON bills (bank_channel_id, virtual_account) WHERE virtual_account IS NOT NULL');
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP INDEX IF EXISTS bills_by_virtual_account');
+  await knex.raw('DROP INDEX IF EXISTS payments_by_reference');
   for (const table of ['reconciliation_exceptions', 'statement_payment_outcomes', 'statement_lines', 'statement_runs']) {
     await knex.schema.dropTableIfExists(table);
   }

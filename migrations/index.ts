@@ -6,6 +6,8 @@ import * as m004 from './20261129_004_onboarding';
 import * as m005 from './20261129_005_reconciliation';
 import * as m006 from './20261129_006_treasury';
 import * as m007 from './20261129_007_interest';
+import * as m008 from './20261129_008_performance';
+import * as m009 from './20261129_009_users';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -19,6 +21,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_005_reconciliation': m005,
   '20261129_006_treasury': m006,
   '20261129_007_interest': m007,
+  '20261129_008_performance': m008,
+  '20261129_009_users': m009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

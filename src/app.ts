@@ -17,7 +17,8 @@ import { errorHandler } from './http/errors';
 import { logger } from './logger';
 import { httpDuration, queueDepth, registry } from './metrics';
 import { assessmentRoutes } from './modules/assessments/routes';
-import { allow, authenticate } from './modules/auth/middleware';
+import { allow, authenticate, authenticateDashboard } from './modules/auth/middleware';
+import { perIp, perToken } from './modules/auth/rate-limits';
 import { billRoutes } from './modules/bills/routes';
 import { callbackRoutes } from './modules/payments/callback-routes';
 import { paymentRoutes } from './modules/payments/routes';
@@ -27,6 +28,12 @@ import { oneOffBillRoutes } from './modules/bills/one-off-routes';
 import { CSV_BODY_LIMIT } from './modules/imports/csv';
 import { objectRoutes } from './modules/objects/routes';
 import { payerRoutes } from './modules/payers/routes';
+import { reconciliationRoutes, statementUploadRoutes } from './modules/reconciliation/routes';
+import { reportRoutes } from './modules/reports/routes';
+import { treasuryRoutes } from './modules/treasury/routes';
+import { sessionRoutes, signInRoutes } from './modules/sessions/routes';
+import { userRoutes } from './modules/users/routes';
+import { securityHeaders, webPages } from './modules/web/pages';
 import { webhookRoutes } from './modules/webhooks/routes';
 import { queue, QUEUES } from './queues';
 import Redis from 'ioredis';
@@ -42,6 +49,8 @@ export interface AppDeps {
 export async function createApp({ db, redis }: AppDeps): Promise<express.Express> {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config().TRUST_PROXY);
+  app.use(securityHeaders());
   app.set('query parser', 'extended');
 
   app.use(
@@ -95,14 +104,20 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: queueNames.map((n) => new BullMQAdapter(queue(n))), serverAdapter: board });
-  app.use('/admin/queues', authenticate, allow('admin'), board.getRouter());
+  app.use('/admin/queues', authenticateDashboard, allow('admin'), board.getRouter());
 
   app.use('/api/v1/bank-callbacks', callbackRoutes);
 
+  // Streams its body: ahead of the API router's body parsers (see the route).
+  app.use('/api/v1/reconciliation/statements', statementUploadRoutes);
+
   const api = Router();
+  api.use(perIp());
   api.use(express.json({ limit: config().BODY_LIMIT, strict: true }));
   api.use(express.text({ type: 'text/csv', limit: CSV_BODY_LIMIT }));
+  api.use(signInRoutes());
   api.use(authenticate);
+  api.use(perToken());
   api.use(
     OpenApiValidator.middleware({
       apiSpec: spec,
@@ -114,7 +129,11 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   );
   api.use(levyTypeRoutes, assessmentRoutes, billRoutes, paymentRoutes, webhookRoutes, interestRoutes);
   api.use(oneOffBillRoutes, payerRoutes, objectRoutes);
+  api.use(treasuryRoutes, reportRoutes);
+  api.use(reconciliationRoutes);
+  api.use(sessionRoutes, userRoutes);
   app.use('/api/v1', api);
+  app.use(webPages());
 
   app.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.path}`, 404)));
   app.use(errorHandler);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { startBankSimulator } from './banks/bni-ecollection/simulator';
 import { startSnapSimulator } from './banks/snap/simulator';
@@ -13,13 +15,17 @@ import { seedPadang } from '../seeds/padang';
 import { seedOnboardedLevies } from '../seeds/onboarding';
 import { sweepOptions } from '../jobs/sweep';
 import { sweep } from './modules/reconciliation/sweeper';
+import { getRun, importStatement } from './modules/reconciliation/service';
 import { verifyLedger } from './modules/ledger/verify';
 import { runDunning } from './modules/interest/service';
+import { generateSts, stsPdf } from './modules/treasury/service';
+import { formatRupiah } from './lib/money';
 import { isCalendarDate, jakartaDate } from './lib/time';
 import { runDemo } from './demo';
 import { AppError } from './errors';
 import { readDefinitionFile } from './modules/levy-types/definition';
 import { applyDefinitionFile } from './modules/levy-types/service';
+import { createUser } from './modules/users/service';
 
 /** `npm run kasda -- <command>`: every operator action, one command each. */
 const program = new Command('kasda').description('Kasda: regional levies collected through bank virtual accounts');
@@ -175,6 +181,68 @@ program
   );
 
 program
+  .command('sts')
+  .description("make a WIB day's STS (deposit slips), one per OPD and bank channel; running it again makes nothing new")
+  .requiredOption('--date <date>', 'the WIB day whose payments are deposited, YYYY-MM-DD')
+  .option('--channel <code>', "only this bank channel's payments")
+  .option('--out <dir>', "write the day's STS PDFs here")
+  .action(
+    oneShot(async (o: { date: string; channel?: string; out?: string }) => {
+      try {
+        const r = await generateSts(db(), { date: o.date, channel: o.channel }, 'cli:sts');
+        const all = [...r.existing, ...r.created];
+        console.log(`${r.date}: ${r.created.length} STS made, ${r.existing.length} made before`);
+        for (const s of all) {
+          console.log(
+            `  ${s.sts_no} ${s.opd.code} ${s.bank_channel.code}: ${s.payment_count} payment(s), revenue ${formatRupiah(s.revenue_amount)}, ` +
+              `credit ${formatRupiah(s.credit_amount)}, deposited ${formatRupiah(s.total_amount)}`,
+          );
+        }
+        if (o.out) {
+          fs.mkdirSync(o.out, { recursive: true });
+          for (const s of all) {
+            const { pdf, fileName } = await stsPdf(db(), { sub: 'cli', role: 'finance' }, s.sts_no);
+            fs.writeFileSync(path.join(o.out, fileName), pdf);
+          }
+          console.log(`  ${all.length} PDF(s) written to ${o.out}`);
+        }
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        console.error(`${e.code}: ${e.message}`);
+        process.exitCode = 1;
+      }
+    }),
+  );
+
+program
+  .command('reconcile <file>')
+  .description('import a bank statement file and match it; the same file again changes nothing')
+  .requiredOption('--channel <code>', 'the bank channel, e.g. bni-ecollection')
+  .requiredOption('--from <date>', 'the first day the statement covers, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'the last day the statement covers, YYYY-MM-DD')
+  .option('--format <format>', 'canonical, bni-csv or mt940', 'canonical')
+  .action(
+    oneShot(async (file: string, o: { channel: string; from: string; to: string; format: string }) => {
+      try {
+        const input = { channel: o.channel, from: o.from, to: o.to, format: o.format, fileName: path.basename(file) };
+        const { run, reimported } = await importStatement(db(), { sub: 'cli', role: 'finance' }, input, fs.createReadStream(file));
+        const r = await getRun(db(), run.id);
+        console.log(`Run ${r.id}${reimported ? ', imported before' : ''}: matched in ${r.duration_ms} ms`);
+        console.log(`  lines: ${r.lines.loaded} loaded, ${r.lines.rejected} rejected, ${r.lines.skipped} skipped`);
+        if (r.outcomes) {
+          console.log(`  per line: ${Object.entries(r.outcomes.lines).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          console.log(`  per payment: ${Object.entries(r.outcomes.payments).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        }
+        for (const x of r.rejected.slice(0, 20)) console.log(`  row ${x.row}: ${x.reason}`);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        console.error(`${e.code}: ${e.message}`);
+        process.exitCode = 1;
+      }
+    }),
+  );
+
+program
   .command('verify-ledger')
   .description('prove the books: entries balance, bills match the ledger, audit chains intact (exit 1 if not)')
   .action(
@@ -207,6 +275,36 @@ levy
         if (!(e instanceof AppError)) throw e;
         console.error(`${file}: ${e.code}: ${e.message}`);
         for (const f of (e.details?.errors as Array<{ field: string; reason: string }> | undefined) ?? []) console.error(`  ${f.field}: ${f.reason}`);
+        process.exitCode = 1;
+      }
+    }),
+  );
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+const user = program.command('user').description('people who sign in to the web pages');
+user
+  .command('create')
+  .description('create a user, e.g. the first admin; the password is read from standard input')
+  .requiredOption('--email <email>', 'sign-in e-mail address')
+  .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+  .option('--name <name>', 'full name (default: the e-mail address)')
+  .option('--payer <npwrd>', 'the NPWRD a payer user acts for')
+  .option('--opd <code>', 'the OPD code of an opd_admin user')
+  .requiredOption('--password-stdin', 'read the password from standard input (never from the command line, where ps would show it)')
+  .action(
+    oneShot(async (o: { email: string; role: Role; name?: string; payer?: string; opd?: string }) => {
+      const password = (await readStdin()).replace(/\r?\n$/, '');
+      try {
+        const u = await createUser(db(), 'cli:user-create', { email: o.email, name: o.name ?? o.email, role: o.role, payer: o.payer, opd: o.opd, password });
+        console.log(`Created user ${u.id}: ${u.email} (${u.role}${u.payer ? ` for ${u.payer.npwrd}` : ''}${u.opd ? ` of ${u.opd.code}` : ''})`);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        console.error(`${e.code}: ${e.message}`);
         process.exitCode = 1;
       }
     }),

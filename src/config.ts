@@ -25,6 +25,23 @@ const schema = z.object({
   DATA_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().default('kasda'),
   BODY_LIMIT: z.string().default('100kb'),
+  // Web sign-in: the session cookie's token lives SESSION_TOKEN_MINUTES and is renewed while the
+  // session lasts (SESSION_HOURS); SIGN_IN_LOCK_AFTER wrong passwords in a row lock the account.
+  SESSION_TOKEN_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
+  SESSION_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+  SIGN_IN_LOCK_AFTER: z.coerce.number().int().min(1).max(100).default(5),
+  SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(15),
+  // "auto": Secure cookies in production only, so the pages work over plain http on a laptop.
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  API_KEY_TOKEN_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
+  // Per client IP on /api/v1, per token after authentication, and sign-in attempts per IP. High by
+  // default: a busy provider's system and the bank-facing load must not be throttled.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  RATE_LIMIT_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
+  SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  // Proxies in front of the app whose X-Forwarded-For is believed (Express "trust proxy" hops).
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  WEB_DIST: z.string().default('web/dist'),
   BNI_BASE_URL: z.string().url().default('http://127.0.0.1:3100/'),
   BNI_CLIENT_ID: z.string().regex(/^\d{2,5}$/, 'must be 2 to 5 digits').default('00123'),
   BNI_SECRET_KEY: z.string().min(1).default('ea0c88921fb033387e66ef7d1e82ab83'),
@@ -53,6 +70,10 @@ const schema = z.object({
   DOCUMENTS_DIR: z.string().default('out'),
   // How long a worker holds a job before another may take it over (a crashed worker's jobs wait this long).
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
+  // Receipts (SSRD PDFs) rendered per second across all workers. A receipt costs more CPU than
+  // applying its payment, so on the busiest day they trail the payments instead of slowing them;
+  // one asked for before its turn is rendered on demand.
+  RECEIPTS_PER_SECOND: z.coerce.number().int().min(1).max(10000).default(50),
   SWEEP_QUIET_MINUTES: z.coerce.number().min(0).max(100000).default(60),
   SWEEP_INQUIRIES_PER_SECOND: z.coerce.number().min(0.01).max(1000).default(2),
   SWEEP_INQUIRY_LIMIT: z.coerce.number().int().min(0).max(100000).default(200),

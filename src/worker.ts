@@ -4,6 +4,7 @@ import { assessProcessor } from '../jobs/assess';
 import { issueVaProcessor } from '../jobs/issue-va';
 import { sweepProcessor } from '../jobs/sweep';
 import { interestProcessor } from '../jobs/accrue-interest';
+import { closeDayProcessor } from '../jobs/close-day';
 import { applyPaymentProcessor } from '../jobs/apply-payment';
 import { renderReceiptProcessor } from '../jobs/render-receipt';
 import { deliverWebhookProcessor, webhookWorkerOptions } from '../jobs/deliver-webhook';
@@ -32,8 +33,17 @@ export async function startWorkers(db: Knex): Promise<Workers> {
 
   workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
 
-  workers.push(new Worker(QUEUES.payments, applyPaymentProcessor(db), { connection, prefix, concurrency: 16, ...lock }));
-  workers.push(new Worker(QUEUES.receipts, renderReceiptProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
+  // Many payment jobs at once, so the apply worker can batch them (jobs/apply-payment.ts).
+  workers.push(new Worker(QUEUES.payments, applyPaymentProcessor(db), { connection, prefix, concurrency: 256, ...lock }));
+  workers.push(
+    new Worker(QUEUES.receipts, renderReceiptProcessor(db), {
+      connection,
+      prefix,
+      concurrency: 2,
+      ...lock,
+      limiter: { max: config().RECEIPTS_PER_SECOND, duration: 1000 },
+    }),
+  );
   workers.push(new Worker(QUEUES.webhooks, deliverWebhookProcessor(db), { connection, prefix, ...webhookWorkerOptions }));
 
   // The sweeper runs every minute; schedulers are upserted, so many workers still mean one schedule.
@@ -42,9 +52,12 @@ export async function startWorkers(db: Knex): Promise<Workers> {
   await maintenance.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep' });
   // Dunning and interest: 02:00 WIB on the first of every month.
   await maintenance.upsertJobScheduler('interest', { pattern: '0 2 1 * *', tz: 'Asia/Jakarta' }, { name: 'interest' });
+  // The day's STS and recap: just after midnight WIB, once every payment of the day has its time.
+  await maintenance.upsertJobScheduler('close-day', { pattern: '15 0 * * *', tz: 'Asia/Jakarta' }, { name: 'close-day' });
   const maintenanceJobs: Record<string, () => Promise<unknown>> = {
     sweep: sweepProcessor(db),
     interest: interestProcessor(db),
+    'close-day': closeDayProcessor(db),
   };
   workers.push(
     new Worker(

@@ -99,3 +99,17 @@ export function terbilangRupiah(n: number): string {
 function describe(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
+
+/**
+ * Splits `amount` over `weights` in proportion, rounding down, with the remainder on the last
+ * share, so the shares always add up to `amount`. BigInt inside: amount × weight can pass 2^53.
+ */
+export function splitProportionally(amount: number, weights: readonly number[]): number[] {
+  const total = weights.reduce((s, w) => s + w, 0);
+  let left = amount;
+  return weights.map((w, i) => {
+    const share = i === weights.length - 1 ? left : total === 0 ? 0 : Number((BigInt(amount) * BigInt(w)) / BigInt(total));
+    left -= share;
+    return share;
+  });
+}

@@ -1,4 +1,4 @@
-import { assertRupiah, formatRupiah, parseRupiah, terbilang, terbilangRupiah } from '../../src/lib/money';
+import { assertRupiah, formatRupiah, parseRupiah, splitProportionally, terbilang, terbilangRupiah } from '../../src/lib/money';
 import { formatDateId, formatDateTimeWib, formatDecimalId, formatVirtualAccount } from '../../src/lib/format';
 
 describe('terbilang', () => {
@@ -173,4 +173,17 @@ describe('formatDecimalId', () => {
 test('virtual account numbers are grouped in fours', () => {
   expect(formatVirtualAccount('9881234567890123')).toBe('9881 2345 6789 0123');
   expect(formatVirtualAccount('98812345678')).toBe('9881 2345 678');
+});
+
+describe('splitProportionally', () => {
+  it('keeps every rupiah, the remainder on the last share', () => {
+    expect(splitProportionally(100, [1, 1, 1])).toEqual([33, 33, 34]);
+    expect(splitProportionally(0, [5, 5])).toEqual([0, 0]);
+  });
+
+  it('is exact where amount × weight passes 2^53', () => {
+    const shares = splitProportionally(656_565_000, [393_939_000, 262_626_000]);
+    expect(shares).toEqual([393_939_000, 262_626_000]);
+    expect(splitProportionally(999_999_999_999, [999_999_999_998, 1])).toEqual([999_999_999_998, 1]);
+  });
 });

@@ -167,6 +167,82 @@ function settled(b: SimBill): boolean {
   return false;
 }
 
+export const STATEMENT_FORMATS = ['canonical', 'bni-csv', 'mt940'] as const;
+export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
+
+const SIM_ACCOUNT = '0123456789';
+
+/** A CSV cell, quoted when it must be. */
+function csvQuote(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** 1500000 as BNI prints it: "1.500.000,00". */
+function idr(n: number): string {
+  return `${String(n).replace(/\B(?=(\d{3})+$)/g, '.')},00`;
+}
+
+/** "YYYY-MM-DD HH:mm:ss" (WIB) to "DD/MM/YYYY HH:mm:ss". */
+function ddmmyyyy(wib: string): string {
+  return `${wib.slice(8, 10)}/${wib.slice(5, 7)}/${wib.slice(0, 4)}${wib.slice(10)}`;
+}
+
+/**
+ * The collection account's statement as the bank exports it: every payment made in the range
+ * (WIB days), posted the day it was made. `bni-csv` adds BNI's header lines, the day's sweep to
+ * the treasury account as a debit and the balance lines; `mt940` is one message for the range.
+ */
+function renderStatement(payments: SimNotification[], from: string, to: string, format: StatementFormat): string {
+  const total = payments.reduce((sum, n) => sum + Number(n.payment_amount), 0);
+  const text = (n: SimNotification) => `TRF VA ${n.virtual_account} NTB ${n.payment_ntb} ${n.customer_name}`;
+  if (format === 'canonical') {
+    const rows = payments.map((n) =>
+      [n.datetime_payment, n.virtual_account, n.payment_amount, n.payment_ntb, `VA PAYMENT ${n.trx_id} ${n.customer_name}`].map(csvQuote).join(','),
+    );
+    return ['posted_at,virtual_account,amount,bank_reference,description', ...rows].join('\n') + '\n';
+  }
+  if (format === 'bni-csv') {
+    const q = (cells: string[]) => cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+    let balance = 0;
+    const rows = payments.map((n) => {
+      balance += Number(n.payment_amount);
+      return q([ddmmyyyy(n.datetime_payment), ddmmyyyy(n.datetime_payment).slice(0, 10), '0370', `J${n.payment_ntb}`, text(n), '0,00', idr(Number(n.payment_amount)), idr(balance)]);
+    });
+    const end = ddmmyyyy(`${to} 23:59:59`);
+    const sweep = total > 0 ? [q([end, end.slice(0, 10), '0370', `S${to.replace(/-/g, '')}`, 'PEMINDAHBUKUAN KE RKUD', idr(total), '0,00', idr(0)])] : [];
+    return [
+      q(['Account No.', SIM_ACCOUNT]),
+      q(['Account Name', 'PEMKOT PADANG PENERIMAAN']),
+      q(['Period', `${ddmmyyyy(from)} - ${ddmmyyyy(to)}`]),
+      '',
+      q(['Post Date', 'Value Date', 'Branch', 'Journal No.', 'Description', 'Debit', 'Credit', 'Balance']),
+      ...rows,
+      ...sweep,
+      q(['', '', '', '', 'Opening Balance', '', '', idr(0)]),
+      q(['', '', '', '', 'Closing Balance', '', '', idr(0)]),
+    ].join('\r\n') + '\r\n';
+  }
+  const yymmdd = (d: string) => d.slice(2, 10).replace(/-/g, '');
+  const lines = payments.flatMap((n) => {
+    const day = n.datetime_payment.slice(0, 10);
+    return [
+      `:61:${yymmdd(day)}${day.slice(5, 7)}${day.slice(8, 10)}C${n.payment_amount},00NTRF${n.payment_ntb.slice(0, 16)}//${n.payment_ntb.slice(0, 16)}`,
+      `:86:VA ${n.virtual_account} NTB ${n.payment_ntb}`,
+      n.customer_name.slice(0, 65),
+    ];
+  });
+  return [
+    '{1:F01BNINIDJAXXXX0000000000}{2:I940BNINIDJAXXXXN}{4:',
+    `:20:KASDA${yymmdd(from)}`,
+    `:25:${SIM_ACCOUNT}`,
+    ':28C:1/1',
+    `:60F:C${yymmdd(from)}IDR0,00`,
+    ...lines,
+    `:62F:C${yymmdd(to)}IDR${total},00`,
+    '-}',
+  ].join('\r\n') + '\r\n';
+}
+
 export function createBankSimulator(opts: BankSimulatorOptions) {
   const { clientId, secret, prefix, callbackUrl } = opts;
   const latencyMs = opts.latencyMs ?? 0;
@@ -437,6 +513,15 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
   }
 
   const bills = () => [...state.bills.values()];
+
+  /** Every payment made in [from, to] (WIB calendar days), in the order made. */
+  function statement(from: string, to: string, format: StatementFormat = 'canonical'): string {
+    const payments = [...state.notifications.values()]
+      .flat()
+      .filter((n) => n.datetime_payment.slice(0, 10) >= from && n.datetime_payment.slice(0, 10) <= to)
+      .sort((a, b) => a.datetime_payment.localeCompare(b.datetime_payment) || a.payment_ntb.localeCompare(b.payment_ntb));
+    return renderStatement(payments, from, to, format);
+  }
   const view = (b: SimBill) => ({ ...b, state: lifecycle(b) });
 
   const app = express();
@@ -495,6 +580,18 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     res.status(201).json({ faults: state.faults });
   });
 
+  app.get('/sim/statement', (req, res) => {
+    const { from, to, format = 'canonical' } = req.query;
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    if (typeof from !== 'string' || typeof to !== 'string' || !day.test(from) || !day.test(to)) {
+      throw new SimError(400, 'from and to must be dates (YYYY-MM-DD)');
+    }
+    if (typeof format !== 'string' || !(STATEMENT_FORMATS as readonly string[]).includes(format)) {
+      throw new SimError(400, `format must be one of ${STATEMENT_FORMATS.join(', ')}`);
+    }
+    res.type(format === 'mt940' ? 'text/plain' : 'text/csv').send(statement(from, to, format as StatementFormat));
+  });
+
   app.delete('/sim/faults', (_req, res) => {
     state.faults = [];
     res.status(204).end();
@@ -515,7 +612,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     res.json(clientError ? failure('001', `Invalid request body: ${err.message}`) : failure('999'));
   });
 
-  return { app, state, pay, notify, bills };
+  return { app, state, pay, notify, bills, statement };
 }
 
 export type BankSimulator = ReturnType<typeof createBankSimulator>;

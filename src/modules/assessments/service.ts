@@ -139,14 +139,15 @@ async function assess(db: Knex, run: repo.AssessmentRow): Promise<void> {
     for (let i = 0; i < keys.length; i += BILLS_PER_TRANSACTION) {
       const batch = keys.slice(i, i + BILLS_PER_TRANSACTION);
       const created = await db.transaction(async (trx) => {
-        const existing = new Set(
-          (
-            await trx('bills')
-              .where({ levy_type_id: levy.id, period: run.period })
-              .whereIn('subject_key', batch)
-              .select('subject_key')
-          ).map((r: { subject_key: string }) => r.subject_key),
+        // One probe of the unique key per subject: an IN list was filtered over every bill of the
+        // period once the table had grown during the run (the statistics lag behind it).
+        const { rows: found } = await trx.raw(
+          `SELECT k.subject_key FROM unnest(?::text[]) AS k(subject_key)
+            CROSS JOIN LATERAL (
+              SELECT 1 FROM bills b WHERE b.levy_type_id = ? AND b.period = ? AND b.subject_key = k.subject_key LIMIT 1) b`,
+          [batch, levy.id, run.period],
         );
+        const existing = new Set(found.map((r: { subject_key: string }) => r.subject_key));
         const fresh = batch.filter((k) => !existing.has(k));
         counters.existing += existing.size;
         if (fresh.length === 0) return [];

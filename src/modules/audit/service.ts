@@ -17,14 +17,19 @@ export interface AuditEntry {
 export async function recordAudit(trx: Knex, entries: AuditEntry | AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
-  const types = [...new Set(list.map((e) => e.entityType))];
-  const ids = [...new Set(list.map((e) => String(e.entityId)))];
-  const tails: Array<{ entity_type: string; entity_id: string; seq: number; hash: string }> = await trx('audit_log')
-    .distinctOn(['entity_type', 'entity_id'])
-    .whereIn('entity_type', types)
-    .whereIn('entity_id', ids)
-    .orderBy([{ column: 'entity_type' }, { column: 'entity_id' }, { column: 'seq', order: 'desc' }])
-    .select('entity_type', 'entity_id', 'seq', 'hash');
+  const entities = [...new Map(list.map((e) => [`${e.entityType}\u0000${e.entityId}`, [e.entityType, String(e.entityId)]])).values()];
+  // Each entity's last entry by a backward probe of the chain index: a few index pages per entity,
+  // however long the trail and however stale the planner's statistics (an IN list was filtered
+  // over every entry of the type once the table had grown during an assessment).
+  const { rows: tails }: { rows: Array<{ entity_type: string; entity_id: string; seq: number; hash: string }> } = await trx.raw(
+    `SELECT e.entity_type, e.entity_id, a.seq, a.hash
+       FROM unnest(?::text[], ?::text[]) AS e(entity_type, entity_id)
+       CROSS JOIN LATERAL (
+         SELECT seq, hash FROM audit_log l
+          WHERE l.entity_type = e.entity_type AND l.entity_id = e.entity_id
+          ORDER BY seq DESC LIMIT 1) a`,
+    [entities.map(([type]) => type), entities.map(([, id]) => id)],
+  );
   const last = new Map(tails.map((t) => [`${t.entity_type}\u0000${t.entity_id}`, t]));
   const now = new Date();
   const rows = list.map((e) => {

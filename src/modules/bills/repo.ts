@@ -134,6 +134,28 @@ export async function transition(
 }
 
 /**
+ * Payments moving many bills at once (the apply worker's batches), each a guarded transition like
+ * `transition`: a bill takes its new status and paid amount only from one of `from`. Returns the
+ * ids of the bills that moved.
+ */
+export async function transitionPaid(
+  trx: Knex,
+  moves: Array<{ id: number; status: BillStatus; paid_amount: number; last_payment_at: Date }>,
+  from: BillStatus[],
+): Promise<Set<number>> {
+  if (moves.length === 0) return new Set();
+  const { rows } = await trx.raw(
+    `UPDATE bills AS b
+        SET status = m.status, paid_amount = m.paid_amount, last_payment_at = m.last_payment_at, updated_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS m(id bigint, status text, paid_amount bigint, last_payment_at timestamptz)
+      WHERE b.id = m.id AND b.status = ANY(?)
+      RETURNING b.id`,
+    [JSON.stringify(moves), from],
+  );
+  return new Set(rows.map((r: { id: number }) => Number(r.id)));
+}
+
+/**
  * Allocates `count` consecutive document numbers (bills, receipts, STS) for an OPD and year inside
  * the caller's transaction: the counter row stays locked until it commits, and rolls back with it,
  * so committed numbers have no gaps.

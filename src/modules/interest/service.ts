@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { connectorFor, findChannel } from '../../banks/registry';
 import type { BankResult, VaRequest } from '../../banks/types';
 import { formatDecimalId } from '../../lib/format';
-import { formatRupiah } from '../../lib/money';
+import { formatRupiah, splitProportionally } from '../../lib/money';
 import { addDays, CalendarDate, endOfJakartaDay } from '../../lib/time';
 import { logger } from '../../logger';
 import { recordAudit } from '../audit/service';
@@ -86,14 +86,8 @@ async function outstandingByAccount(db: Knex, bill: BillRow): Promise<Array<{ ac
     .groupBy('account_code')
     .orderBy('account_code')
     .select('account_code', db.raw('sum(amount)::bigint as amount'));
-  const principal = lines.reduce((s, l) => s + l.amount, 0);
-  const outstanding = bill.amount - bill.paid_amount;
-  let left = outstanding;
-  return lines.map((l, i) => {
-    const share = i === lines.length - 1 ? left : Math.floor((outstanding * l.amount) / principal);
-    left -= share;
-    return { account_code: l.account_code, amount: share };
-  });
+  const shares = splitProportionally(bill.amount - bill.paid_amount, lines.map((l) => l.amount));
+  return lines.map((l, i) => ({ account_code: l.account_code, amount: shares[i] }));
 }
 
 async function createStrd(db: Knex, bill: BillRow, version: Version, asOf: CalendarDate, report: DunningReport): Promise<void> {

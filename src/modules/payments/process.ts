@@ -1,21 +1,28 @@
 import type { Knex } from 'knex';
 import { logger } from '../../logger';
-import { applyNotification, ApplyResult } from './apply';
+import { applyNotifications, ApplyResult } from './apply';
 import { enqueueReceipts } from './receipts';
 import { dispatchDeliveries } from '../webhooks/service';
 
 /**
- * Applies an inbox row, then starts what follows a payment once it has committed: the receipt and
+ * Applies inbox rows, then starts what follows a payment once it has committed: the receipt and
  * the payer's webhook.
  * Follow-ups that cannot be queued now are found later by the sweeper.
  */
 export async function processNotification(db: Knex, notificationId: number): Promise<ApplyResult> {
-  const outcome = await applyNotification(db, notificationId);
-  if (outcome.result === 'applied') {
-    await enqueueReceipts([outcome.paymentId]).catch((e) =>
-      logger.warn({ err: e, payment: outcome.paymentId }, 'could not queue the receipt now; the sweeper will'),
+  return (await processNotifications(db, [notificationId])).get(notificationId)!;
+}
+
+/** The same for a batch of rows; the follow-ups of all of them are queued together. */
+export async function processNotifications(db: Knex, notificationIds: number[]): Promise<Map<number, ApplyResult>> {
+  const outcomes = await applyNotifications(db, notificationIds);
+  const applied = [...outcomes.values()].flatMap((o) => (o.result === 'applied' ? [o] : []));
+  if (applied.length) {
+    await enqueueReceipts(applied.map((o) => o.paymentId)).catch((e) =>
+      logger.warn({ err: e, payments: applied.map((o) => o.paymentId) }, 'could not queue the receipts now; the sweeper will'),
     );
-    if (outcome.webhookDelivery) await dispatchDeliveries([outcome.webhookDelivery]);
+    const deliveries = applied.flatMap((o) => (o.webhookDelivery ? [o.webhookDelivery] : []));
+    if (deliveries.length) await dispatchDeliveries(deliveries);
   }
-  return outcome;
+  return outcomes;
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { NotFound } from '../../errors';
+import { splitProportionally } from '../../lib/money';
 import { queue, QUEUES } from '../../queues';
 import type { Principal } from '../auth/tokens';
 import { scoped } from '../bills/repo';
@@ -13,23 +14,46 @@ export interface ReceiptJob {
 const TEMPLATE = 'receipt-v1';
 
 /** Splits the applied amount over the bill's account codes in proportion, remainder to the last. */
-function settledLines(byAccount: Array<{ account_code: string; amount: number }>, applied: number, billAmount: number) {
-  let left = applied;
-  return byAccount.map((a, i) => {
-    const share = i === byAccount.length - 1 ? left : Math.floor((applied * a.amount) / billAmount);
-    left -= share;
-    return { accountCode: a.account_code, amount: share };
-  });
+function settledLines(byAccount: Array<{ account_code: string; amount: number }>, applied: number) {
+  const shares = splitProportionally(applied, byAccount.map((a) => a.amount));
+  return byAccount.map((a, i) => ({ accountCode: a.account_code, amount: shares[i] }));
 }
 
 export async function receiptDocumentFor(db: Knex, paymentId: number): Promise<ReceiptDocument> {
-  const p = await db('payments').where({ id: paymentId }).first();
+  // One query for the payment and everything it names; receipts are rendered for every payment.
+  const p = await db('payments as p')
+    .join('bills as bill', 'bill.id', 'p.bill_id')
+    .join('opds as opd', 'opd.id', 'bill.opd_id')
+    .join('payers as payer', 'payer.id', 'bill.payer_id')
+    .join('levy_types as levy', 'levy.id', 'bill.levy_type_id')
+    .join('bank_channels as channel', 'channel.id', 'p.bank_channel_id')
+    .where('p.id', paymentId)
+    .first(
+      'p.*',
+      'bill.bill_no',
+      'bill.document_type',
+      'bill.period',
+      'bill.amount as bill_amount',
+      'bill.virtual_account',
+      'opd.pemda_name',
+      'opd.name as opd_name',
+      'opd.address as opd_address',
+      'opd.head_name',
+      'opd.head_nip',
+      'opd.head_title',
+      'payer.npwrd',
+      'payer.name as payer_name',
+      'payer.address as payer_address',
+      'levy.name as levy_name',
+      'channel.bank_name',
+      'channel.name as channel_name',
+    );
   if (!p) throw new NotFound('payment_not_found', `No payment ${paymentId}`);
-  const bill = await db('bills').where({ id: p.bill_id }).first();
-  const opd = await db('opds').where({ id: bill.opd_id }).first();
-  const payer = await db('payers').where({ id: bill.payer_id }).first();
-  const levy = await db('levy_types').where({ id: bill.levy_type_id }).first();
-  const channel = await db('bank_channels').where({ id: p.bank_channel_id }).first();
+  const bill = { id: p.bill_id, bill_no: p.bill_no, document_type: p.document_type, period: p.period, amount: p.bill_amount, virtual_account: p.virtual_account };
+  const opd = { pemda_name: p.pemda_name, name: p.opd_name, address: p.opd_address, head_name: p.head_name, head_nip: p.head_nip, head_title: p.head_title };
+  const payer = { npwrd: p.npwrd, name: p.payer_name, address: p.payer_address };
+  const levy = { name: p.levy_name };
+  const channel = { bank_name: p.bank_name, name: p.channel_name };
   const byAccount = await db('bill_lines')
     .where({ bill_id: bill.id })
     .groupBy('account_code')
@@ -39,7 +63,7 @@ export async function receiptDocumentFor(db: Knex, paymentId: number): Promise<R
     .where({ bill_id: bill.id })
     .andWhere('id', '<=', p.id)
     .select(db.raw('coalesce(sum(applied_amount), 0)::bigint as cumulative'));
-  const lines = settledLines(byAccount, p.applied_amount, bill.amount).map((l) => ({
+  const lines = settledLines(byAccount, p.applied_amount).map((l) => ({
     ...l,
     description: `${levy.name} ${bill.period}`,
   }));
@@ -73,15 +97,18 @@ export async function receiptDocumentFor(db: Knex, paymentId: number): Promise<R
 
 /** Renders and keeps the receipt once; later calls return the kept one. */
 export async function storeReceipt(db: Knex, paymentId: number): Promise<{ sha256: string; content: Buffer; receiptNo: string }> {
-  const kept = await db('documents').where({ kind: 'receipt', payment_id: paymentId }).first('sha256', 'content');
-  const receiptNo = (await db('payments').where({ id: paymentId }).first('receipt_no'))?.receipt_no;
-  if (kept) return { ...kept, receiptNo };
+  const kept = await db('payments as p')
+    .leftJoin('documents as d', function () {
+      this.on('d.payment_id', 'p.id').andOnVal('d.kind', 'receipt');
+    })
+    .where('p.id', paymentId)
+    .first('p.receipt_no', 'p.bill_id', 'd.sha256', 'd.content');
+  if (kept?.sha256) return { sha256: kept.sha256, content: kept.content, receiptNo: kept.receipt_no };
   const doc = await receiptDocumentFor(db, paymentId);
   const content = await renderReceipt(doc);
   const sha256 = crypto.createHash('sha256').update(content).digest('hex');
-  const bill = await db('payments').where({ id: paymentId }).first('bill_id');
   await db('documents')
-    .insert({ kind: 'receipt', template: TEMPLATE, bill_id: bill.bill_id, payment_id: paymentId, sha256, content })
+    .insert({ kind: 'receipt', template: TEMPLATE, bill_id: kept.bill_id, payment_id: paymentId, sha256, content })
     .onConflict(['kind', 'payment_id'])
     .ignore();
   return { sha256, content, receiptNo: doc.receiptNo };

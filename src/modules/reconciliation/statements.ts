@@ -6,13 +6,14 @@ import type { Knex } from 'knex';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AppError } from '../../errors';
-import { jakartaDate, type CalendarDate } from '../../lib/time';
-import type { StatementParser, StatementRecord } from './parsers';
+import { addDays, jakartaDate, type CalendarDate } from '../../lib/time';
+import type { StatementLine, StatementParser, StatementRejection } from './parsers';
 
 /**
  * Loading a statement file: the request stream goes through a guard (size, line length, hash),
- * the format's parser, and a COPY into statement_lines, each step pulling from the one before, so
- * memory holds a few chunks whatever the file's size.
+ * the format's parser, and a COPY into a temporary staging table, each step pulling from the one
+ * before, so memory holds a few chunks whatever the file's size. The matcher then writes the
+ * lines, with their outcomes, from the staging table in one statement.
  */
 export const MAX_STATEMENT_BYTES = 1024 * 1024 * 1024;
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -29,6 +30,7 @@ class Intake extends Transform {
 
   _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    if (!this.content && /[^\s\uFEFF]/.test(chunk.toString('utf8'))) this.content = true;
     if (this.bytes > MAX_STATEMENT_BYTES) {
       done(new AppError('statement_too_large', `A statement file may be at most ${MAX_STATEMENT_BYTES} bytes`, 413));
       return;
@@ -44,7 +46,6 @@ class Intake extends Transform {
       this.lineBytes = 0;
       start = nl + 1;
     }
-    if (!this.content && /[^\s\uFEFF]/.test(chunk.toString('utf8'))) this.content = true;
     this.hash.update(chunk);
     done(null, chunk);
   }
@@ -63,62 +64,58 @@ export interface LoadResult {
 }
 
 /** PostgreSQL COPY text format: tab-separated, backslash escapes, \N for null. */
-function copyField(v: string | number | null): string {
+function copyField(v: string | null): string {
   if (v === null) return '\\N';
-  if (typeof v === 'number') return String(v);
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-function copyRow(runId: string, r: StatementRecord, range: { from: CalendarDate; to: CalendarDate }): { text: string; outcome: 'loaded' | 'rejected' } | null {
-  if (r.kind === 'skipped') return null;
+function copyRow(r: StatementLine | StatementRejection, range: { startMs: number; endMs: number; from: CalendarDate; to: CalendarDate }) {
   let reject = r.kind === 'rejected' ? r.reason : null;
   if (r.kind === 'line') {
-    const day = jakartaDate(r.postedAt);
-    if (day < range.from || day > range.to) reject = `posted on ${day}, outside the statement's range ${range.from} to ${range.to}`;
+    const t = r.postedAt.getTime();
+    if (t < range.startMs || t >= range.endMs) {
+      reject = `posted on ${jakartaDate(r.postedAt)}, outside the statement's range ${range.from} to ${range.to}`;
+    }
   }
   const line = r.kind === 'line' && reject === null ? r : null;
-  const fields = [
-    runId,
-    r.row,
-    line ? line.postedAt.toISOString() : null,
-    line ? line.virtualAccount : null,
-    line ? line.amount : null,
-    line ? line.bankReference : null,
-    line ? line.description : null,
-    reject === null ? 'loaded' : 'rejected',
-    reject,
-  ];
-  return { text: `${fields.map(copyField).join('\t')}\n`, outcome: reject === null ? 'loaded' : 'rejected' };
+  const text =
+    `${r.row}\t${line ? line.postedAt.toISOString() : '\\N'}\t${copyField(line?.virtualAccount ?? null)}\t` +
+    `${line ? line.amount : '\\N'}\t${copyField(line?.bankReference ?? null)}\t${copyField(line?.description ?? null)}\t${copyField(reject)}\n`;
+  return { text, rejected: reject !== null };
 }
 
 /**
- * Streams the file into statement_lines for the run, inside the caller's transaction. Rejected rows
- * go in with their reason, so one COPY carries the whole file.
+ * Streams the file into the transaction's statement_staging table (dropped at commit). Rejected
+ * rows go in with their reason, so one COPY carries the whole file.
  */
 export async function loadStatement(
   trx: Knex.Transaction,
-  runId: string,
   parser: StatementParser,
   body: Readable,
   range: { from: CalendarDate; to: CalendarDate },
 ): Promise<LoadResult> {
+  // first_line and occurrence mark a repeated line; the matcher fills them in.
+  await trx.raw(`CREATE TEMPORARY TABLE statement_staging (
+      line_no integer NOT NULL, posted_at timestamptz, virtual_account text, amount bigint, bank_reference text,
+      description text, reject_reason text, first_line integer, occurrence integer
+    ) ON COMMIT DROP`);
+  const bounds = { ...range, startMs: Date.parse(`${range.from}T00:00:00+07:00`), endMs: Date.parse(`${addDays(range.to, 1)}T00:00:00+07:00`) };
   const intake = new Intake();
   body.once('error', (e) => intake.destroy(e));
   body.pipe(intake);
   const conn = (await trx.client.acquireConnection()) as PoolClient;
-  const copy = conn.query(
-    copyFrom('COPY statement_lines (run_id, line_no, posted_at, virtual_account, amount, bank_reference, description, outcome, reject_reason) FROM STDIN'),
-  );
+  const copy = conn.query(copyFrom('COPY statement_staging (line_no, posted_at, virtual_account, amount, bank_reference, description, reject_reason) FROM STDIN'));
   const counts = { loaded: 0, rejected: 0, skipped: 0 };
   let batch = '';
   try {
     for await (const record of parser.parse(intake)) {
-      const row = copyRow(runId, record, range);
-      if (!row) {
+      if (record.kind === 'skipped') {
         counts.skipped++;
         continue;
       }
-      counts[row.outcome]++;
+      const row = copyRow(record, bounds);
+      if (row.rejected) counts.rejected++;
+      else counts.loaded++;
       batch += row.text;
       if (batch.length >= COPY_BATCH_CHARS) {
         const more = copy.write(batch);

@@ -1,9 +1,13 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatDateId } from '../../lib/format';
 import type { Principal } from '../auth/tokens';
+import { renderReport } from '../documents/report-v1';
 import { revenueSplit } from '../treasury/revenue-split';
 import { DayRange, dayRange, instantsOf } from './range';
-import { Report, ReportScope, ReportTable, restrictTo, scopeOf } from './table';
+import { reportDocument } from './respond';
+import { ReportScope, restrictTo, scopeOf } from './scope';
+import { Report, ReportTable } from './table';
 
 /**
  * Daily receipts per WIB day, OPD, kode rekening and bank channel: revenue split over account
@@ -121,4 +125,19 @@ function recapTable(r: DailyRecap, scope: ReportScope): ReportTable {
       'Jumlah = pendapatan + kelebihan bayar = uang yang diterima bank.',
     ],
   };
+}
+
+/**
+ * Keeps the day's recap (all OPDs) as a document, rewritten whenever the day is closed again, so
+ * the kept copy always matches the day's STS.
+ */
+export async function keepDailyRecap(db: Knex, day: string, actor: string): Promise<DailyRecap['totals']> {
+  const recap = await dailyRecap(db, { sub: actor, role: 'finance' }, { from: day, to: day });
+  const content = await renderReport(reportDocument(recap.table, new Date()));
+  const sha256 = crypto.createHash('sha256').update(content).digest('hex');
+  await db('documents')
+    .insert({ kind: 'daily_recap', template: 'report-v1', report_date: day, sha256, content })
+    .onConflict(['kind', 'report_date'])
+    .merge(['sha256', 'content', 'created_at']);
+  return recap.json.totals;
 }

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { formatDateId, formatDecimalId } from '../../lib/format';
 import { formatRupiah } from '../../lib/money';
+import { isCalendarDate } from '../../lib/time';
 import { renderReport, ReportDocument } from '../documents/report-v1';
 import { tableToCsv } from './csv';
 import type { CellValue, ColumnKind, Report, ReportTable } from './table';
@@ -35,7 +36,8 @@ export async function sendReport<J>(req: Request, res: Response, report: Report<
 /** Rupiah, thousands and dates the way people in Padang read them; only the PDF does this. */
 function formatCell(kind: ColumnKind, value: CellValue): string {
   if (value === null) return '–';
-  if (typeof value === 'string') return kind === 'date' ? formatDateId(value) : value;
+  // A label in a date column ("Jumlah" on the totals row) is printed as it is.
+  if (typeof value === 'string') return kind === 'date' && isCalendarDate(value) ? formatDateId(value) : value;
   switch (kind) {
     case 'money':
       return formatRupiah(value);

@@ -51,6 +51,7 @@ export interface PendingGroup {
   opd_id: number;
   opd_code: string;
   bank_channel_id: number;
+  channel_code: string;
 }
 
 /** Serialises STS runs for one day: a second run waits, then finds the payments already taken. */

@@ -18,13 +18,13 @@ treasuryRoutes.get('/treasury/sts', readers, async (req, res) => {
   res.json(await listSts(db(), principal(req), { from: q.from, to: q.to, channel: q.channel }));
 });
 
-// Before '/treasury/sts/:no', which would otherwise take "….pdf" as the number.
-treasuryRoutes.get('/treasury/sts/:no.pdf', readers, async (req, res) => {
-  const { pdf, fileName } = await stsPdf(db(), principal(req), String(req.params.no));
+// Before '/treasury/sts/:sts_no', which would otherwise take "….pdf" as the number.
+treasuryRoutes.get('/treasury/sts/:sts_no.pdf', readers, async (req, res) => {
+  const { pdf, fileName } = await stsPdf(db(), principal(req), String(req.params.sts_no));
   res.type('application/pdf').setHeader('Content-Disposition', `inline; filename="${fileName}"`);
   res.send(pdf);
 });
 
-treasuryRoutes.get('/treasury/sts/:no', readers, async (req, res) => {
-  res.json(await getSts(db(), principal(req), String(req.params.no)));
+treasuryRoutes.get('/treasury/sts/:sts_no', readers, async (req, res) => {
+  res.json(await getSts(db(), principal(req), String(req.params.sts_no)));
 });

@@ -83,7 +83,7 @@ export async function generateSts(db: Knex, q: { date: string; channel?: string 
         entityId: sts.sts_no,
         after: {
           date: day,
-          bank_channel_id: g.bank_channel_id,
+          bank_channel: g.channel_code,
           payments: sts.payment_count,
           revenue_amount: sts.revenue_amount,
           credit_amount: sts.credit_amount,

@@ -113,18 +113,32 @@ export async function skipPendingDeliveries(trx: Knex, endpointId: number, reaso
     .update({ status: 'skipped', last_error: reason, next_attempt_at: null, updated_at: trx.fn.now() });
 }
 
-export async function insertEvent(
+/** Outbox events, in one statement; their ids keyed by public id. */
+export async function insertEvents(
   trx: Knex,
-  row: { public_id: string; payer_id: number; type: WebhookEventType; api_version: string; payload: WebhookEnvelope; created_at: Date },
-): Promise<number> {
-  const [{ id }] = await trx('webhook_events')
-    .insert({ ...row, payload: JSON.stringify(row.payload) })
-    .returning('id');
-  return id;
+  rows: Array<{ public_id: string; payer_id: number; type: WebhookEventType; api_version: string; payload: WebhookEnvelope; created_at: Date }>,
+): Promise<Map<string, number>> {
+  const inserted: Array<{ id: number; public_id: string }> = await trx('webhook_events')
+    .insert(rows.map((row) => ({ ...row, payload: JSON.stringify(row.payload) })))
+    .returning(['id', 'public_id']);
+  return new Map(inserted.map((r) => [r.public_id, r.id]));
 }
 
-export function enabledEndpointOf(trx: Knex, payerId: number): Promise<EndpointRow | undefined> {
-  return trx<EndpointRow>('webhook_endpoints').where({ payer_id: payerId }).whereNull('disabled_at').first();
+/** The enabled endpoint of each of these payers that has one, keyed by payer. */
+export async function enabledEndpointsOf(trx: Knex, payerIds: number[]): Promise<Map<number, EndpointRow>> {
+  const rows = await trx<EndpointRow>('webhook_endpoints').whereIn('payer_id', [...new Set(payerIds)]).whereNull('disabled_at');
+  return new Map(rows.map((r) => [Number(r.payer_id), r]));
+}
+
+/** New pending deliveries, due now, in one statement; those an event already has are skipped. */
+export async function insertDeliveries(trx: Knex, pairs: Array<{ eventId: number; endpointId: number }>): Promise<Map<number, number>> {
+  if (pairs.length === 0) return new Map();
+  const rows: Array<{ id: number; event_id: number }> = await trx('webhook_deliveries')
+    .insert(pairs.map((p) => ({ event_id: p.eventId, endpoint_id: p.endpointId, status: 'pending', next_attempt_at: trx.fn.now() })))
+    .onConflict(['event_id', 'endpoint_id'])
+    .ignore()
+    .returning(['id', 'event_id']);
+  return new Map(rows.map((r) => [Number(r.event_id), r.id]));
 }
 
 /** A new pending delivery, due now; undefined when the event already has one to this endpoint. */

@@ -66,26 +66,42 @@ export async function recordEvent(
   trx: Knex,
   e: { payerId: number; type: WebhookEventType; data: Record<string, unknown> },
 ): Promise<number | null> {
+  const [delivery] = await recordEvents(trx, [e]);
+  return delivery;
+}
+
+/** Several events at once, in a constant number of statements; a delivery id or null for each. */
+export async function recordEvents(
+  trx: Knex,
+  events: Array<{ payerId: number; type: WebhookEventType; data: Record<string, unknown> }>,
+): Promise<Array<number | null>> {
+  if (events.length === 0) return [];
   const createdAt = new Date();
-  const envelope: WebhookEnvelope = {
+  const envelopes: WebhookEnvelope[] = events.map((e) => ({
     id: newEventId(),
     type: e.type,
     api_version: API_VERSION,
     created: Math.floor(createdAt.getTime() / 1000),
     data: e.data,
-  };
-  const eventId = await repo.insertEvent(trx, {
-    public_id: envelope.id,
-    payer_id: e.payerId,
-    type: e.type,
-    api_version: API_VERSION,
-    payload: envelope,
-    created_at: createdAt,
+  }));
+  const eventIds = await repo.insertEvents(
+    trx,
+    envelopes.map((envelope, i) => ({
+      public_id: envelope.id,
+      payer_id: events[i].payerId,
+      type: events[i].type,
+      api_version: API_VERSION,
+      payload: envelope,
+      created_at: createdAt,
+    })),
+  );
+  const endpoints = await repo.enabledEndpointsOf(trx, events.map((e) => e.payerId));
+  const pairs = envelopes.flatMap((envelope, i) => {
+    const endpoint = endpoints.get(events[i].payerId);
+    return endpoint ? [{ eventId: eventIds.get(envelope.id)!, endpointId: endpoint.id }] : [];
   });
-  const endpoint = await repo.enabledEndpointOf(trx, e.payerId);
-  if (!endpoint) return null;
-  const delivery = await repo.insertDelivery(trx, eventId, endpoint.id);
-  return delivery?.id ?? null;
+  const deliveries = await repo.insertDeliveries(trx, pairs);
+  return envelopes.map((envelope) => deliveries.get(eventIds.get(envelope.id)!) ?? null);
 }
 
 // Colons are BullMQ's key separator; the cycle keeps a resend from being swallowed by the

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../../../errors';
 import { parseRupiah } from '../../../lib/money';
-import { BANK_REFERENCE, csvRecords, headerKey, parseIsoLike, textProblem, VIRTUAL_ACCOUNT } from './fields';
+import { BANK_REFERENCE, csvLine, headerKey, parseIsoLike, textLines, textProblem, VIRTUAL_ACCOUNT } from './fields';
 import type { StatementParser, StatementRecord } from './types';
 
 /**
  * Kasda's own statement CSV: `posted_at,virtual_account,amount,bank_reference,description`, comma
- * separated, UTF-8, a header row first (columns in any order). One row per credit:
+ * separated, UTF-8, a header row first (columns in any order), one record per line (a quoted cell
+ * may hold commas and "" but no line break). One row per credit:
  * - posted_at: `YYYY-MM-DD HH:mm[:ss]` (WIB), ISO 8601 with an offset, or a date (00:00 WIB);
  * - virtual_account: 8 to 20 digits, or empty for a credit to no VA;
  * - amount: whole rupiah, digits only, positive;
@@ -16,9 +17,20 @@ import type { StatementParser, StatementRecord } from './types';
 const COLUMNS = ['posted_at', 'virtual_account', 'amount', 'bank_reference', 'description'] as const;
 
 async function* parseCanonical(input: Readable): AsyncGenerator<StatementRecord> {
-  let index: Record<(typeof COLUMNS)[number], number> | undefined;
+  type Index = Record<(typeof COLUMNS)[number], number>;
+  let index: Index | undefined;
   let width = 0;
-  for await (const { cells, row } of csvRecords(input, { delimiter: ',' })) {
+  // Read line by line rather than through csv-parse: this is the format a million-line statement
+  // comes in, and a line splitter is several times faster.
+  for await (const { text, row } of textLines(input)) {
+    const line = row === 1 ? text.replace(/^\uFEFF/, '') : text;
+    if (line.trim() === '') continue;
+    const cells = csvLine(line);
+    if (!cells) {
+      if (!index) throw new AppError('statement_malformed', 'The header row has a quote that is not closed', 400, { line: row });
+      yield { kind: 'rejected', row, reason: 'a quote is not closed on this line' };
+      continue;
+    }
     if (!index) {
       const keys = cells.map(headerKey);
       const missing = COLUMNS.filter((c) => !keys.includes(headerKey(c)));
@@ -27,7 +39,7 @@ async function* parseCanonical(input: Readable): AsyncGenerator<StatementRecord>
           missing,
         });
       }
-      index = Object.fromEntries(COLUMNS.map((c) => [c, keys.indexOf(headerKey(c))])) as typeof index;
+      index = Object.fromEntries(COLUMNS.map((c) => [c, keys.indexOf(headerKey(c))])) as Index;
       width = cells.length;
       continue;
     }

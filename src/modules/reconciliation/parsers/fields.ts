@@ -13,9 +13,9 @@ const MAX_TEXT = 500;
 export function wibInstant(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): Date | null {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
   const at = new Date(Date.UTC(y, mo - 1, d, h - WIB_OFFSET_HOURS, mi, s));
-  // Date.UTC rolls 31 February over into March; a real date survives the round trip.
-  const wall = new Date(at.getTime() + WIB_OFFSET_HOURS * 3600_000);
-  return wall.getUTCFullYear() === y && wall.getUTCMonth() === mo - 1 && wall.getUTCDate() === d ? at : null;
+  // Date.UTC rolls 31 February over into March; a day that exists in every month needs no check.
+  if (d <= 28) return at;
+  return new Date(Date.UTC(y, mo - 1, d)).getUTCMonth() === mo - 1 ? at : null;
 }
 
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -24,10 +24,10 @@ const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|
 export function parseIsoLike(text: string): Date | null {
   const m = ISO_LIKE.exec(text);
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
-  const wib = wibInstant(y, mo, d, h, mi, s);
-  if (!wib || !m[7]) return wib;
-  const offset = m[7] === 'Z' ? 0 : (m[7][0] === '-' ? -1 : 1) * (Number(m[7].slice(1, 3)) * 60 + Number(m[7].slice(-2)));
+  const wib = wibInstant(+m[1], +m[2], +m[3], m[4] ? +m[4] : 0, m[5] ? +m[5] : 0, m[6] ? +m[6] : 0);
+  const zone = m[7];
+  if (!wib || !zone) return wib;
+  const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
   return new Date(wib.getTime() + (WIB_OFFSET_HOURS * 60 - offset) * 60_000);
 }
 
@@ -86,7 +86,7 @@ export interface CsvRecord {
  */
 export async function* csvRecords(input: Readable, options: Options = {}): AsyncGenerator<CsvRecord> {
   const parser = input.pipe(
-    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false, info: true, ...options }),
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, ...options }),
   );
   // A failure upstream (the request aborted, a line too long) must end the parse too.
   input.once('error', (e) => parser.destroy(e));
@@ -116,5 +116,42 @@ export async function* textLines(input: Readable): AsyncGenerator<{ text: string
     for (const text of parts) yield { text: text.replace(/\r$/, ''), row: ++row };
   }
   tail += decoder.end();
-  if (tail !== '') yield { text: tail.replace(/\r$/, ''), row: ++row };
+  if (tail !== '') yield { text: tail.replace(/\r$/, ''), row: row + 1 };
+}
+
+/**
+ * One CSV record on one line: cells split on commas, double-quoted cells unquoted ("" is a quote),
+ * each trimmed. Null when a quote is not closed on the line.
+ */
+export function csvLine(text: string): string[] | null {
+  if (!text.includes('"')) return text.split(',').map((c) => c.trim());
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    if (text[i] === '"') {
+      let cell = '';
+      for (i++; ; ) {
+        const q = text.indexOf('"', i);
+        if (q === -1) return null;
+        cell += text.slice(i, q);
+        if (text[q + 1] === '"') {
+          cell += '"';
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      const comma = text.indexOf(',', i);
+      cells.push(cell + text.slice(i, comma === -1 ? text.length : comma).trim());
+      if (comma === -1) return cells;
+      i = comma + 1;
+    } else {
+      const comma = text.indexOf(',', i);
+      cells.push(text.slice(i, comma === -1 ? text.length : comma).trim());
+      if (comma === -1) return cells;
+      i = comma + 1;
+    }
+  }
 }

@@ -12,4 +12,4 @@ export function statementParser(format: string): StatementParser | undefined {
   return Object.prototype.hasOwnProperty.call(STATEMENT_PARSERS, format) ? STATEMENT_PARSERS[format] : undefined;
 }
 
-export type { StatementParser, StatementRecord, StatementLine } from './types';
+export type { StatementParser, StatementRecord, StatementLine, StatementRejection } from './types';

@@ -18,7 +18,8 @@ import type { StatementParser, StatementRecord } from './types';
  * floats and throws away a whole statement over one bad line, so this one streams instead.
  */
 const TAG = /^:(\d{2}[A-Z]?|NS):/;
-const LINE_61 = /^(\d{2})(\d{2})(\d{2})(\d{2}\d{2})?(RC|RD|C|D)([A-Z])?(\d+(?:,\d*)?)([A-Z][A-Z0-9]{3})([^/]{0,16}?)(?:\/\/(.{1,16}))?$/;
+// SWIFT amounts always carry a decimal comma; the type code starts with N, S or F.
+const LINE_61 = /^(\d{2})(\d{2})(\d{2})(\d{4})?(RC|RD|C|D)([A-Z])?(\d{1,15},\d{0,2})([NSF][A-Z0-9]{3})([^/]{0,16}?)(?:\/\/(.{1,16}))?$/;
 
 interface Open61 {
   row: number;

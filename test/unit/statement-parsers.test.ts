@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { STATEMENT_PARSERS, statementParser, StatementRecord } from '../../src/modules/reconciliation/parsers';
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'statements', name));
+
+/** Feeds the text in small pieces, as a network stream would, cutting through lines and characters. */
+function chunked(text: string | Buffer, size = 7): Readable {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+  return Readable.from(pieces, { objectMode: false });
+}
+
+async function parse(format: string, text: string | Buffer, size?: number): Promise<StatementRecord[]> {
+  const out: StatementRecord[] = [];
+  for await (const r of statementParser(format)!.parse(chunked(text, size))) out.push(r);
+  return out;
+}
+
+const lines = (rs: StatementRecord[]) => rs.filter((r) => r.kind === 'line');
+const rejected = (rs: StatementRecord[]) => rs.filter((r) => r.kind === 'rejected').map((r) => [r.row, (r as { reason: string }).reason]);
+
+describe('statement parsers', () => {
+  it('The registry names every format, and nothing else', () => {
+    expect(Object.keys(STATEMENT_PARSERS).sort()).toEqual(['bni-csv', 'canonical', 'mt940']);
+    expect(statementParser('toString')).toBeUndefined();
+    expect(statementParser('camt053')).toBeUndefined();
+  });
+
+  describe('canonical CSV', () => {
+    const header = 'posted_at,virtual_account,amount,bank_reference,description\n';
+
+    it('When a row has a naive time, then it is WIB; an offset or a date alone is honoured', async () => {
+      const rs = await parse(
+        'canonical',
+        header +
+          '2026-11-28 14:05:00,9880012300000001,4900000,000101,VA PAYMENT T1\n' +
+          '2026-11-28T07:05:00Z,9880012300000002,1,000102,"PT A, Tbk"\n' +
+          '2026-11-28,,2450000,,interest\n',
+      );
+      expect(lines(rs)).toEqual([
+        { kind: 'line', row: 2, postedAt: new Date('2026-11-28T07:05:00Z'), virtualAccount: '9880012300000001', amount: 4900000, bankReference: '000101', description: 'VA PAYMENT T1' },
+        { kind: 'line', row: 3, postedAt: new Date('2026-11-28T07:05:00Z'), virtualAccount: '9880012300000002', amount: 1, bankReference: '000102', description: 'PT A, Tbk' },
+        { kind: 'line', row: 4, postedAt: new Date('2026-11-27T17:00:00Z'), virtualAccount: null, amount: 2450000, bankReference: null, description: 'interest' },
+      ]);
+    });
+
+    it('When rows are bad, then each is rejected with its line number and reason, and the rest are read', async () => {
+      const rs = await parse(
+        'canonical',
+        header +
+          '2026-02-30 10:00:00,9880012300000001,100,R1,bad date\n' +
+          '2026-11-28 10:00:00,9880012300000001,1.500.000,R2,dotted amount\n' +
+          '2026-11-28 10:00:00,9880012300000001,12ab,R3,letters\n' +
+          '2026-11-28 10:00:00,9880012300000001,100\n' +
+          '2026-11-28 10:00:00,9880012300000001,100,R5,=HYPERLINK("x")\n' +
+          '2026-11-28 10:00:00,9880012300000001,100,R6,+1\n' +
+          '2026-11-28 10:00:00,9880012300000001,100,R7,-1\n' +
+          '2026-11-28 10:00:00,9880012300000001,100,@R8,x\n' +
+          '2026-11-28 10:00:00,98800123,100,R9,x,extra\n' +
+          '2026-11-28 10:00:00,VA1,100,R10,x\n' +
+          '2026-11-28 10:00:00,9880012300000001,0,R11,x\n' +
+          '2026-11-28 10:00:00,9880012300000001,100,R12,fine\n',
+      );
+      expect(rejected(rs)).toEqual([
+        [2, 'posted_at "2026-02-30 10:00:00" is not a date and time'],
+        [3, 'amount "1.500.000" is not a whole rupiah amount'],
+        [4, 'amount "12ab" is not a whole rupiah amount'],
+        [5, 'missing column bank_reference'],
+        [6, expect.stringMatching(/^description starts with "="/)],
+        [7, expect.stringMatching(/^description starts with "\+"/)],
+        [8, expect.stringMatching(/^description starts with "-"/)],
+        [9, expect.stringMatching(/^bank_reference starts with "@"/)],
+        [10, 'has 6 cells; the header has 5'],
+        [11, 'virtual_account "VA1" is not 8 to 20 digits'],
+        [12, 'amount is zero'],
+      ]);
+      expect(lines(rs).map((l) => l.row)).toEqual([13]);
+    });
+
+    it('When the header lacks a column, then the file is refused whole', async () => {
+      await expect(parse('canonical', 'posted_at,amount\n2026-11-28,1\n')).rejects.toMatchObject({
+        code: 'statement_invalid_header',
+        details: { missing: ['virtual_account', 'bank_reference', 'description'] },
+      });
+    });
+
+    it('When the columns come in another order, then they are read by name', async () => {
+      const rs = await parse('canonical', 'Amount,Description,Bank_Reference,Virtual_Account,Posted_At\n5,x,R1,9880012300000001,2026-11-28\n');
+      expect(lines(rs)[0]).toMatchObject({ amount: 5, bankReference: 'R1', virtualAccount: '9880012300000001' });
+    });
+
+    it('When a quote is never closed on a line, then that row is rejected and the next still read', async () => {
+      const rs = await parse('canonical', `${header}2026-11-28,9880012300000001,1,R1,"open\n2026-11-28,9880012300000001,2,R2,"a ""quoted"", text"\n`);
+      expect(rejected(rs)).toEqual([[2, 'a quote is not closed on this line']]);
+      expect(lines(rs)).toEqual([expect.objectContaining({ row: 3, amount: 2, description: 'a "quoted", text' })]);
+    });
+  });
+
+  describe("BNI's account statement CSV", () => {
+    it('When the export is read, then credits carry the VA and NTB from the description, debits and balances are skipped', async () => {
+      const rs = await parse('bni-csv', fixture('bni-statement.csv'), 13);
+      expect(lines(rs)).toEqual([
+        {
+          kind: 'line',
+          row: 6,
+          postedAt: new Date('2026-11-02T02:15:02Z'),
+          virtualAccount: '9880012300000001',
+          amount: 4_900_000,
+          bankReference: '000101',
+          description: 'TRF VA 9880012300000001 NTB 000101 PT DAYAMITRA TELEKOMUNIKASI',
+        },
+        expect.objectContaining({ row: 7, postedAt: new Date('2026-11-02T06:40:00Z'), amount: 12_250_000, bankReference: '000102' }),
+        // No NTB in the text: the journal number is the reference.
+        expect.objectContaining({ row: 8, postedAt: new Date('2026-11-02T17:00:00Z'), amount: 2_450_000, bankReference: 'J000103', virtualAccount: '9880012300000003' }),
+      ]);
+      expect(rs.filter((r) => r.kind === 'skipped').map((r) => r.row)).toEqual([9, 14, 15]);
+      expect(rejected(rs)).toEqual([
+        [10, 'Post Date "31/11/2026" is not a date (DD/MM/YYYY)'],
+        [11, 'Credit 1.000.000,50 has a fraction of a rupiah'],
+        [12, expect.stringMatching(/^Description starts with "@"/)],
+        [13, 'both Debit and Credit are set'],
+      ]);
+    });
+
+    it('When Excel saved it with semicolons, then it reads the same', async () => {
+      const text = 'Post Date;Value Date;Branch;Journal No.;Description;Debit;Credit\r\n02/11/2026;02/11/2026;0370;J1;TRF VA 9880012300000001 NTB 000777;0,00;1.500.000,00\r\n';
+      expect(lines(await parse('bni-csv', text))).toEqual([expect.objectContaining({ row: 2, amount: 1_500_000, bankReference: '000777' })]);
+    });
+
+    it('When no header row is found, then the file is refused', async () => {
+      await expect(parse('bni-csv', 'posted_at,amount\n2026-11-28,1\n')).rejects.toMatchObject({ code: 'statement_invalid_header' });
+    });
+  });
+
+  describe('MT940', () => {
+    it('When the statement is read, then :61: credits take the VA and NTB from :86:, and bad lines are rejected', async () => {
+      const rs = await parse('mt940', fixture('statement.mt940'), 5);
+      expect(lines(rs)).toEqual([
+        {
+          kind: 'line',
+          row: 6,
+          postedAt: new Date('2026-11-01T17:00:00Z'),
+          virtualAccount: '9880012300000001',
+          amount: 4_900_000,
+          bankReference: '000201',
+          description: 'VA 9880012300000001 NTB 000201 PT DAYAMITRA TELEKOMUNIKASI',
+        },
+        // Valued on 31 December, booked on 2 January of the next year; no NTB, so the bank reference.
+        expect.objectContaining({ row: 11, postedAt: new Date('2027-01-01T17:00:00Z'), virtualAccount: '9880012300000002', bankReference: 'J000202' }),
+      ]);
+      expect(rs.filter((r) => r.kind === 'skipped').map((r) => r.row)).toEqual([9, 15]);
+      expect(rejected(rs)).toEqual([
+        [13, expect.stringMatching(/^:61: "261105C12X50000,00NTRFNONREF" is not a statement line/)],
+        [17, ':61: amount 2450000,10 has a fraction of a rupiah'],
+      ]);
+    });
+
+    it('When the file holds no MT940 field, then it is refused', async () => {
+      await expect(parse('mt940', 'hello\nworld\n')).rejects.toMatchObject({ code: 'statement_malformed' });
+    });
+  });
+});
