@@ -19,6 +19,7 @@ import { sweepOptions } from '../jobs/sweep';
 import { seedPadang, TOWER_LEVY } from '../seeds/padang';
 import { seedOnboardedLevies } from '../seeds/onboarding';
 import { demoOnboardedLevies } from './demo-levies';
+import { demoFinance } from './demo-finance';
 
 /**
  * The main job, end to end on this machine: a fresh demo database, Padang's towers, the 2027
@@ -236,6 +237,8 @@ export async function runDemo(): Promise<number> {
       });
       console.log(`  A trader paid ${formatRupiah(stall.amount)} at Bank Nagari: signed SNAP notification answered ${answer?.responseCode}, applied`);
     }
+
+    await demoFinance(api, sim.sim, outDir, { step, poll });
 
     step('Verifying the ledger and the audit trail');
     const ledger = await verifyLedger(db());
