@@ -1,11 +1,19 @@
-# Kasda: one image for every role (API, worker, bank simulator, migrations). The app runs its
-# TypeScript through tsx, a runtime dependency, so there is no build step.
+# Kasda: one image for every role (API, worker, bank simulator, migrations). The server runs its
+# TypeScript through tsx, a runtime dependency; only the web pages are built (Vite), in a first
+# stage whose development dependencies stay out of the final image.
 #
 #   docker build -t kasda .
 #   docker run --init --env-file .env -p 3000:3000 kasda                 # API
 #   docker run --init --env-file .env kasda npm run kasda -- work        # worker
 #
 # docker-compose.yml wires all of them together with PostgreSQL and Redis.
+FROM node:20-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build:web
+
 FROM node:20-slim
 
 ENV NODE_ENV=production \
@@ -24,6 +32,7 @@ RUN npm ci --omit=dev && npm cache clean --force
 # The source stays owned by root and read-only for the app; only the documents directory
 # (rendered PDFs, mount a volume here) is writable.
 COPY . .
+COPY --from=web /app/web/dist ./web/dist
 RUN mkdir -p /app/out && chown node:node /app/out
 
 USER node

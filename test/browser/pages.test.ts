@@ -19,6 +19,7 @@ describeInBrowser('Web pages in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let problems: string[];
   let bills: Array<{ id: number; bill_no: string; trx_id: string; payer_id: number; amount: number }>;
   const password = 'kata sandi rahasia 2027';
   const [me] = owners;
@@ -57,12 +58,21 @@ describeInBrowser('Web pages in Chromium', () => {
   beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'id-ID', timezoneId: process.env.TZ });
     page = await context.newPage();
+    problems = [];
+    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    page.on('console', (m) => {
+      // Except the queue dashboard's Google font: the policy keeps admins' browsers from calling out,
+      // and the dashboard falls back to a system font.
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && !m.text().includes('fonts.googleapis.com')) problems.push(m.text());
+    });
   });
   // The page as each test left it: on a failure, what the person would have seen.
   afterEach(async () => {
     const name = expect.getState().currentTestName!.replace(/^.*? › /, '').slice(0, 40).replace(/\W+/g, '-').toLowerCase();
     await shot(page, `end-${name}`).catch(() => undefined);
     await context.close();
+    // No script error and nothing the Content-Security-Policy had to block, on any page visited.
+    expect(problems).toEqual([]);
   });
 
   it('A payer signs in, sees only its own bills, pays by the instructions and downloads its SKRD as a real PDF', async () => {
@@ -226,6 +236,10 @@ describeInBrowser('Web pages in Chromium', () => {
     await page.waitForURL(/\/admin\/queues/);
     await page.getByText(/issue-va|assessments/).first().waitFor();
     await shot(page, 'admin-queues');
+    await page.goBack();
+    await page.getByRole('link', { name: 'Dokumentasi API' }).click();
+    await page.getByText('/api/v1/auth/sign-in').first().waitFor();
+    await shot(page, 'admin-api-docs');
   }, 120_000);
 
   it('A wrong password five times locks the account, and then even the right one is refused', async () => {
