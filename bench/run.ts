@@ -1,16 +1,21 @@
 import os from 'node:os';
+import Redis from 'ioredis';
 import pg from 'pg';
 import { baseUrl, heading, log, round, sizes } from './lib/common';
-import { memoryPeaks } from './lib/procs';
+import { HEAP_MB, memoryPeaks } from './lib/procs';
 import { benchAssessment } from './assess';
+import { benchIssuing } from './issue';
+import { benchReconciliation } from './recon';
+import { benchDocuments } from './skrd';
 import { benchNotifications, NotifyFigures } from './notify';
 import { benchPgbench, serverFacts } from './pgbench';
 
 /**
- * `npm run bench [-- --quick] [-- --only notify,assess,…]`: every benchmark in turn, each in a fresh
- * database with its own queue prefix, then one JSON line with the figures (the last line printed).
- * `--quick` runs a tenth of the sizes; figures named for the full size (assess_100k_s, recon_1m_s,
- * copy_1m_s) are then scaled up linearly from what was measured, and say so.
+ * `npm run bench [-- --quick] [-- --only pgbench,notify,scaleout,assess,issue,recon,skrd]`: every
+ * benchmark in turn, each in a fresh database with its own queue prefix, then one JSON line with
+ * the figures (the last line printed; a figure not measured is -1). `--quick` runs a tenth of the
+ * sizes; figures named for the full size (assess_100k_s, recon_1m_s, copy_1m_s) are then scaled up
+ * linearly from what was measured, and say so. BENCHMARKS.md explains every figure.
  */
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -30,7 +35,6 @@ async function sql(q: string): Promise<string> {
 }
 
 async function redisVersion(): Promise<string> {
-  const { default: Redis } = await import('ioredis');
   const r = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const info = await r.info('server');
@@ -54,6 +58,10 @@ async function main() {
       `shared_buffers=${facts.sharedBuffers}, max_connections=${facts.maxConnections}, pg_stat_statements ${facts.pgStatStatements ? 'loaded' : 'not loaded'}`,
   );
   if (facts.fsync !== 'on' || facts.synchronousCommit !== 'on') throw new Error('fsync and synchronous_commit must be on: durability is not traded for speed');
+  log(
+    `Kasda processes: node --import tsx${HEAP_MB > 0 ? ` --max-old-space-size=${HEAP_MB}` : ''}; ` +
+      `load average before the run ${os.loadavg().map((l) => round(l, 2)).join(' ')} (the machine is shared)`,
+  );
 
   const out: Record<string, number> = {
     pgbench_tps: NaN,
@@ -98,12 +106,31 @@ async function main() {
     if (quick) log(`  assess_100k_s scaled from ${s.assessObjects} objects: ${round(out.assess_100k_s, 2)} s`);
   }
 
+  if (wanted('issue')) {
+    const issued = await benchIssuing(s);
+    out.issue_per_s = issued.perSecond;
+    out.issue_ideal_per_s = issued.idealPerSecond;
+    out.issue_ratio = issued.perSecond / issued.idealPerSecond;
+  }
+
+  if (wanted('recon')) {
+    const r = await benchReconciliation(s);
+    // A quick run matches a tenth of the lines; both times are scaled to a million alike.
+    const scale = 1_000_000 / s.statementLines;
+    out.recon_1m_s = r.reconSeconds * scale;
+    out.copy_1m_s = r.copySeconds * scale;
+    out.recon_ratio = r.reconSeconds / r.copySeconds;
+    if (quick) log(`  recon_1m_s and copy_1m_s scaled from ${s.statementLines} lines`);
+  }
+
+  if (wanted('skrd')) out.skrd_pdf_per_s = await benchDocuments(s);
+
   const peaks = memoryPeaks();
   heading('Memory: peak RSS (VmHWM) per Kasda process');
   for (const p of peaks) log(`  ${p.name.padEnd(14)} ${round(p.mb)} MiB`);
   out.peak_rss_mb = peaks.length ? peaks[0].mb : NaN;
 
-  log(`\nDone in ${round((Date.now() - started) / 1000)} s.`);
+  log(`\nDone in ${round((Date.now() - started) / 1000)} s; load average ${os.loadavg().map((l) => round(l, 2)).join(' ')}.`);
   const rounded = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Number.isFinite(v) ? round(v, 3) : -1]));
   console.log(JSON.stringify(rounded));
 }

@@ -35,7 +35,7 @@ export async function up(knex: Knex): Promise<void> {
   // One row per row of the file, rejected rows included (with the reason), written once, with its
   // outcome, by one INSERT … SELECT. run_id and payment_id have no foreign keys: a million per-row
   // checks would cost more than the whole match, and both come from the same transaction's own
-  // run row and join with payments.
+  // run row and its join with payments.
   await knex.raw(`
     CREATE TABLE statement_lines (
       run_id uuid NOT NULL,
@@ -58,10 +58,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE INDEX statement_lines_unmatched ON statement_lines (run_id, outcome) WHERE outcome <> 'matched'`);
 
   // Kasda's payments that a statement lacks: missing in the bank, or still inside the settlement
-  // lag (pending, carried to the channel's next statement).
+  // lag (pending, carried to the channel's next statement). Written in bulk like the lines (a
+  // statement of the wrong range leaves every payment of it missing), so without foreign keys too.
   await knex.schema.createTable('statement_payment_outcomes', (t) => {
-    t.uuid('run_id').notNullable().references('statement_runs.id');
-    t.bigInteger('payment_id').notNullable().references('payments.id');
+    t.uuid('run_id').notNullable();
+    t.bigInteger('payment_id').notNullable();
     t.text('outcome').notNullable();
     t.uuid('settled_by_run').references('statement_runs.id');
     t.primary(['run_id', 'payment_id']);

@@ -109,7 +109,7 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   app.use('/api/v1/bank-callbacks', callbackRoutes);
 
   // Streams its body: ahead of the API router's body parsers (see the route).
-  app.use('/api/v1/reconciliation/statements', statementUploadRoutes);
+  app.use('/api/v1/reconciliation/statements', statementUploadRoutes());
 
   const api = Router();
   api.use(perIp());

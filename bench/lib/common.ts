@@ -9,7 +9,6 @@ import { closeQueues, deleteQueueKeys } from '../../src/queues';
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface Sizes {
-  quick: boolean;
   /** Distinct issued bills paid by notifications. */
   notifications: number;
   assessObjects: number;
@@ -22,7 +21,6 @@ export interface Sizes {
 export function sizes(quick: boolean): Sizes {
   const f = quick ? 10 : 1;
   return {
-    quick,
     notifications: 20_000 / f,
     assessObjects: 100_000 / f,
     issueBills: 20_000 / f,
@@ -88,12 +86,6 @@ export async function freshEnv(label: string, poolMax = 8): Promise<BenchEnv> {
       if (!process.env.BENCH_KEEP) await dropDatabase(url);
     },
   };
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -15,12 +15,13 @@ export interface Proc {
   exitCode: number | null;
   /** Resolves with stdout once the process exits by itself. */
   output(): Promise<string>;
-  /** Highest VmHWM seen, in MiB. */
-  peakMb(): number;
   /** CPU time used so far (user + system), in seconds. */
   cpuSeconds(): number;
   stop(): Promise<number>;
 }
+
+/** V8's old-space limit for Kasda processes (BENCH_HEAP_MB; 0 leaves V8's default). */
+export const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 256);
 
 const peaks: Array<{ name: string; mb: number }> = [];
 
@@ -71,6 +72,9 @@ export interface StartOptions {
 /** Starts `node --import tsx <script> …args`; BENCH_CPU_PROF=dir writes a V8 CPU profile per process. */
 export function startProc(name: string, script: string, args: string[], opts: StartOptions): Proc {
   const nodeArgs = ['--import', 'tsx'];
+  // Each Kasda process is given the memory budget it would have in a 512 MiB container, where Node
+  // sizes V8's heap from the limit; unbounded, V8 on this 24 GiB machine lets garbage pile up first.
+  if (opts.kasda !== false && HEAP_MB > 0) nodeArgs.push(`--max-old-space-size=${HEAP_MB}`);
   const profDir = process.env.BENCH_CPU_PROF;
   if (profDir && opts.kasda !== false) {
     // A folder per process: tsx's loader thread writes a profile of its own beside the main one (…0.001).
@@ -114,7 +118,6 @@ export function startProc(name: string, script: string, args: string[], opts: St
       if (code !== 0) throw new Error(`${name} exited with ${code}:\n${stderr || stdout.slice(-4000)}`);
       return stdout;
     },
-    peakMb: () => peak,
     cpuSeconds: () => {
       sample();
       return cpu;

@@ -215,56 +215,68 @@ async function assess(db: Knex, run: repo.AssessmentRow): Promise<void> {
   // straddle a page boundary is carried into the next page before being billed.
   let afterKey: [number, number] = [0, 0];
   let carry = new Map<string, { payerId: number; lines: PlannedLine[] }>();
-  for (;;) {
-    const page: ObjectRow[] = await db('objects')
-      .where({ levy_type_id: levy.id })
-      .whereNot('status', 'dismantled')
-      .whereRaw('(coalesce(payer_id, 0), id) > (?, ?)', afterKey)
-      .orderByRaw('coalesce(payer_id, 0), id')
-      .limit(PAGE)
-      .select('id', 'code', 'name', 'payer_id', 'status', 'attributes');
-    if (page.length === 0) break;
-    const last = page[page.length - 1];
-    afterKey = [last.payer_id ?? 0, last.id];
-    const groups = carry;
-    carry = new Map();
-    for (const o of page) {
-      counters.objects += 1;
-      if (o.payer_id === null || o.status === 'ownerless') {
-        unbilled.push({ object_code: o.code, reason: 'no known owner' });
-        continue;
+  // The next page is read and computed while the previous one is written: CPU and database overlap.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      const page: ObjectRow[] = await db('objects')
+        .where({ levy_type_id: levy.id })
+        .whereNot('status', 'dismantled')
+        .whereRaw('(coalesce(payer_id, 0), id) > (?, ?)', afterKey)
+        .orderByRaw('coalesce(payer_id, 0), id')
+        .limit(PAGE)
+        .select('id', 'code', 'name', 'payer_id', 'status', 'attributes');
+      if (page.length === 0) break;
+      const last = page[page.length - 1];
+      afterKey = [last.payer_id ?? 0, last.id];
+      const groups = carry;
+      carry = new Map();
+      for (const o of page) {
+        counters.objects += 1;
+        if (o.payer_id === null || o.status === 'ownerless') {
+          unbilled.push({ object_code: o.code, reason: 'no known owner' });
+          continue;
+        }
+        if (o.status === 'disputed') {
+          unbilled.push({ object_code: o.code, reason: 'ownership disputed' });
+          continue;
+        }
+        if (!validate(o.attributes)) {
+          unbilled.push({ object_code: o.code, reason: `attributes invalid: ${describeErrors(validate)}` });
+          continue;
+        }
+        let calc: Calculation;
+        try {
+          calc = compute(o.attributes);
+        } catch (e) {
+          if (!(e instanceof TariffError)) throw e;
+          unbilled.push({ object_code: o.code, reason: e.message });
+          continue;
+        }
+        const key = version.billing_unit === 'per_payer' ? `payer:${o.payer_id}` : `object:${o.id}`;
+        const g = groups.get(key) ?? { payerId: o.payer_id, lines: [] };
+        g.lines.push({ object: o, calc });
+        groups.set(key, g);
       }
-      if (o.status === 'disputed') {
-        unbilled.push({ object_code: o.code, reason: 'ownership disputed' });
-        continue;
+      if (page.length === PAGE && version.billing_unit === 'per_payer') {
+        const key = `payer:${last.payer_id}`;
+        const open = groups.get(key);
+        if (open) {
+          carry.set(key, open);
+          groups.delete(key);
+        }
       }
-      if (!validate(o.attributes)) {
-        unbilled.push({ object_code: o.code, reason: `attributes invalid: ${describeErrors(validate)}` });
-        continue;
-      }
-      let calc: Calculation;
-      try {
-        calc = compute(o.attributes);
-      } catch (e) {
-        if (!(e instanceof TariffError)) throw e;
-        unbilled.push({ object_code: o.code, reason: e.message });
-        continue;
-      }
-      const key = version.billing_unit === 'per_payer' ? `payer:${o.payer_id}` : `object:${o.id}`;
-      const g = groups.get(key) ?? { payerId: o.payer_id, lines: [] };
-      g.lines.push({ object: o, calc });
-      groups.set(key, g);
+      await writing;
+      writing = flush(groups);
+      // Awaited at the next page (or below); until then a failure must not count as unhandled.
+      writing.catch(() => undefined);
     }
-    if (page.length === PAGE && version.billing_unit === 'per_payer') {
-      const key = `payer:${last.payer_id}`;
-      const open = groups.get(key);
-      if (open) {
-        carry.set(key, open);
-        groups.delete(key);
-      }
-    }
-    await flush(groups);
+  } catch (e) {
+    // A failed run is recorded only once nothing of it is still being written.
+    await writing.catch(() => undefined);
+    throw e;
   }
+  await writing;
   await flush(carry);
 
   await db.transaction(async (trx) => {

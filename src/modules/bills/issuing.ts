@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { connectorFor, findChannel, virtualAccountFor } from '../../banks/registry';
+import { BankChannelRow, connectorFor, virtualAccountFor } from '../../banks/registry';
 import type { BankResult, VaCreated } from '../../banks/types';
 import { addDays, endOfJakartaDay, jakartaDate } from '../../lib/time';
 import { logger } from '../../logger';
 import { recordAudit } from '../audit/service';
-import { versionById } from '../levy-types/repo';
+import type { LevyTypeVersion } from '../levy-types/schema';
 import { BillRow, transition } from './repo';
 import { account } from '../ledger/accounts';
 import { post } from '../ledger/service';
@@ -30,17 +30,30 @@ async function prepare(db: Knex, billId: number) {
   return db.transaction(async (trx) => {
     const bill: BillRow | undefined = await trx('bills').where({ id: billId }).forUpdate().first();
     if (!bill || (bill.status !== 'draft' && bill.status !== 'issuing')) return { skipped: bill?.status ?? 'missing' };
-    // One connection: queries in a transaction run one after another.
-    const channel = await findChannel(trx, bill.bank_channel_id);
-    const version = await versionById(trx, bill.levy_type_version_id);
-    const payer = await trx('payers').where({ id: bill.payer_id }).first();
+    // One connection: queries in a transaction run one after another, so the channel, the levy
+    // version's payment policy and the payer come in one round trip (every VA pays for each one).
+    const {
+      rows: [context],
+    } = await trx.raw(
+      `SELECT to_jsonb(c) AS channel, v.payment_policy, p.name, p.email, p.phone
+         FROM bank_channels c, levy_type_versions v, payers p
+        WHERE c.id = ? AND v.id = ? AND p.id = ?`,
+      [bill.bank_channel_id, bill.levy_type_version_id, bill.payer_id],
+    );
+    const channel: BankChannelRow = context.channel;
+    const version: Pick<LevyTypeVersion, 'payment_policy'> = context;
+    const payer: { name: string; email: string | null; phone: string | null } = context;
 
     let trxId = bill.trx_id;
     if (!trxId) {
       // A trx_id is never reused: each new one is recorded forever in bank_references.
-      const [{ count }] = await trx('bank_references').where({ bill_id: bill.id }).count<{ count: string }[]>();
-      trxId = `${bill.bill_no}-${Number(count) + 1}`;
-      await trx('bank_references').insert({ bank_channel_id: channel.id, trx_id: trxId, bill_id: bill.id });
+      const { rows } = await trx.raw(
+        `INSERT INTO bank_references (bank_channel_id, trx_id, bill_id)
+         SELECT ?, ? || '-' || (count(*) + 1), ? FROM bank_references WHERE bill_id = ?
+         RETURNING trx_id`,
+        [channel.id, bill.bill_no, bill.id, bill.id],
+      );
+      trxId = rows[0].trx_id as string;
     }
     const virtualAccount = bill.virtual_account ?? virtualAccountFor(channel, bill.id);
     // The VA lives until N days after the due date; a bill re-issued after that counts from today.
@@ -109,15 +122,21 @@ async function fail(db: Knex, bill: BillRow, result: BankResult<unknown>): Promi
 /** The receivable the bill creates, against revenue per account code; booked once per bill. */
 async function bookIssuedBill(trx: Knex, bill: BillRow): Promise<void> {
   if (bill.amount === 0) return;
-  // An STRD was booked when it was made (the receivable it took over, plus interest).
-  const booked = await trx('ledger_entries').whereIn('kind', ['bill_issued', 'strd']).andWhere({ bill_id: bill.id }).first('id');
-  if (booked) return;
-  const levy = await trx('levy_types').where({ id: bill.levy_type_id }).first('code');
-  const byAccount: Array<{ account_code: string; amount: number }> = await trx('bill_lines')
-    .where({ bill_id: bill.id })
-    .groupBy('account_code')
-    .orderBy('account_code')
-    .select('account_code', trx.raw('sum(amount)::bigint as amount'));
+  // An STRD was booked when it was made (the receivable it took over, plus interest). Whether it
+  // was, the levy's code and the lines per account come in one round trip.
+  const {
+    rows: [found],
+  }: { rows: Array<{ booked: boolean; levy: string; by_account: Array<{ account_code: string; amount: number }> }> } = await trx.raw(
+    `SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE kind IN ('bill_issued', 'strd') AND bill_id = :bill) AS booked,
+            (SELECT code FROM levy_types WHERE id = :levy) AS levy,
+            coalesce((SELECT json_agg(a ORDER BY a.account_code)
+                        FROM (SELECT account_code, sum(amount)::bigint AS amount FROM bill_lines WHERE bill_id = :bill GROUP BY account_code) a),
+                     '[]') AS by_account`,
+    { bill: bill.id, levy: bill.levy_type_id },
+  );
+  if (found.booked) return;
+  const levy = { code: found.levy };
+  const byAccount = found.by_account;
   await post(trx, {
     kind: 'bill_issued',
     description: `${bill.document_type} ${bill.bill_no}`,

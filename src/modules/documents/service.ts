@@ -30,14 +30,35 @@ function sanctionNotice(rules: InterestRule[], dueDate: string, documentType: st
 /** Everything the SKRD prints, gathered from the bill and the levy version it was computed with. */
 export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string): Promise<SkrdDocument> {
   const bill = await requireBill(db, who, billNo);
-  const [lines, version, opd, payer, levy, channel] = await Promise.all([
+  // The OPD, payer, levy and channel in one query: SKRDs are rendered in their thousands.
+  const [lines, version, names] = await Promise.all([
     linesOf(db, bill.id),
     versionById(db, bill.levy_type_version_id),
-    db('opds').where({ id: bill.opd_id }).first(),
-    db('payers').where({ id: bill.payer_id }).first(),
-    db('levy_types').where({ id: bill.levy_type_id }).first(),
-    db('bank_channels').where({ id: bill.bank_channel_id }).first(),
+    db('bills as b')
+      .join('opds as o', 'o.id', 'b.opd_id')
+      .join('payers as p', 'p.id', 'b.payer_id')
+      .join('levy_types as lt', 'lt.id', 'b.levy_type_id')
+      .join('bank_channels as c', 'c.id', 'b.bank_channel_id')
+      .where('b.id', bill.id)
+      .first(
+        'o.pemda_name',
+        'o.name as opd_name',
+        'o.address as opd_address',
+        'o.head_name',
+        'o.head_nip',
+        'o.head_title',
+        'p.npwrd',
+        'p.name as payer_name',
+        'p.address as payer_address',
+        'lt.name as levy_name',
+        'lt.kind as levy_kind',
+        'c.bank_name',
+      ),
   ]);
+  const opd = { pemda_name: names.pemda_name, name: names.opd_name, address: names.opd_address, head_name: names.head_name, head_nip: names.head_nip, head_title: names.head_title };
+  const payer = { npwrd: names.npwrd, name: names.payer_name, address: names.payer_address };
+  const levy = { name: names.levy_name, kind: names.levy_kind };
+  const channel = { bank_name: names.bank_name };
   // Interest lines (an STRD's) are printed with the totals, not among the objects.
   const isInterest = (l: { calculation: Record<string, unknown> }) => l.calculation?.kind === 'interest';
   const principalLines = lines.filter((l) => !isInterest(l));

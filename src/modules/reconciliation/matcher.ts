@@ -114,7 +114,7 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow): Promise<Matc
        SELECT line_no, virtual_account, amount, posted_at,
               row_number() OVER (PARTITION BY virtual_account, amount ORDER BY posted_at, line_no) AS k
          FROM statement_lines
-        WHERE run_id = :run AND outcome <> 'matched' AND outcome = 'missing_in_system' AND virtual_account IS NOT NULL
+        WHERE run_id = :run AND outcome = 'missing_in_system' AND virtual_account IS NOT NULL
      ), free_payments AS (
        SELECT pay.id, n.virtual_account, pay.amount, pay.paid_at,
               row_number() OVER (PARTITION BY n.virtual_account, pay.amount ORDER BY pay.paid_at, pay.id) AS k
@@ -209,7 +209,7 @@ async function openExceptions(trx: Knex.Transaction, p: Record<string, unknown>)
        LEFT JOIN LATERAL (
          SELECT id FROM bills WHERE bank_channel_id = :channel AND virtual_account = l.virtual_account ORDER BY id DESC LIMIT 1
        ) b ON l.outcome = 'missing_in_system'
-      WHERE l.run_id = :run AND l.outcome <> 'matched' AND l.outcome IN ('missing_in_system', 'amount_mismatch', 'duplicate')
+      WHERE l.run_id = :run AND l.outcome IN ('missing_in_system', 'amount_mismatch', 'duplicate')
      ON CONFLICT (bank_channel_id, outcome, subject_key) DO NOTHING`,
     p,
   );
@@ -231,12 +231,19 @@ async function openExceptions(trx: Knex.Transaction, p: Record<string, unknown>)
 /** A payment an earlier statement lacked that this one carries was only posted late: settled. */
 async function closeFoundLate(trx: Knex.Transaction, p: Record<string, unknown>): Promise<number> {
   const { rows } = await trx.raw(
-    `UPDATE reconciliation_exceptions e
+    `WITH earlier AS MATERIALIZED (
+       SELECT id, payment_id FROM reconciliation_exceptions
+        WHERE bank_channel_id = :channel AND outcome = 'missing_in_bank' AND status = 'open' AND run_id <> :run
+     ), found AS (
+       SELECT l.payment_id, min(l.line_no) AS line_no FROM statement_lines l
+        WHERE l.run_id = :run AND l.outcome = 'matched' AND l.payment_id IN (SELECT payment_id FROM earlier)
+        GROUP BY l.payment_id
+     )
+     UPDATE reconciliation_exceptions e
         SET status = 'resolved', action = 'accept_difference', resolved_by = 'kasda:reconciliation', resolved_at = now(),
-            reason = 'posted late: on the statement of run ' || :run || ', line ' || l.line_no
-       FROM statement_lines l
-      WHERE e.bank_channel_id = :channel AND e.outcome = 'missing_in_bank' AND e.status = 'open'
-        AND l.run_id = :run AND l.outcome = 'matched' AND l.payment_id = e.payment_id
+            reason = 'posted late: on the statement of run ' || :run || ', line ' || f.line_no
+       FROM earlier x JOIN found f ON f.payment_id = x.payment_id
+      WHERE e.id = x.id
      RETURNING e.id, e.payment_id, e.reason`,
     p,
   );

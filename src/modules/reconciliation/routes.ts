@@ -1,21 +1,16 @@
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { db } from '../../db';
 import { AppError, ValidationFailed } from '../../errors';
 import { allow, authenticate, principal } from '../auth/middleware';
+import { perIp, perToken } from '../auth/rate-limits';
 import { exportExceptionsCsv, getRun, importResolutions, importStatement, listExceptions, resolveOne } from './service';
 
 const writers = allow('finance', 'admin');
 const readers = allow('finance', 'auditor', 'admin');
 
-/**
- * The statement upload streams its body, so it is mounted ahead of the API router, whose body
- * parsers would read the whole file into memory (and whose contract validator buffers multipart
- * files through multer). It checks the token and its query itself, as strictly as the contract.
- */
-export const statementUploadRoutes = Router();
 
 const uploadQuery = z
   .object({
@@ -63,7 +58,19 @@ function multipartFile(req: Request): Promise<{ stream: Readable; fileName: stri
   });
 }
 
-statementUploadRoutes.post('/', authenticate, writers, async (req, res) => {
+/**
+ * The statement upload streams its body, so it is mounted ahead of the API router, whose body
+ * parsers would read the whole file into memory (and whose contract validator buffers multipart
+ * files through multer). It applies the API's rate limits and checks the token and its query
+ * itself, as strictly as the contract.
+ */
+export function statementUploadRoutes(): Router {
+  const router = Router();
+  router.post('/', perIp(), authenticate, perToken(), writers, uploadStatement);
+  return router;
+}
+
+async function uploadStatement(req: Request, res: Response): Promise<void> {
   const q = uploadQuery.safeParse(req.query);
   if (!q.success) {
     throw new ValidationFailed(
@@ -78,7 +85,7 @@ statementUploadRoutes.post('/', authenticate, writers, async (req, res) => {
     .status(reimported ? 200 : 202)
     .location(`/api/v1/reconciliation/runs/${run.id}`)
     .json({ ...view, reimported });
-});
+}
 
 /** Everything else goes through the API router: JSON or a small CSV, checked by the contract. */
 export const reconciliationRoutes = Router();
