@@ -2,6 +2,7 @@ import request from 'supertest';
 import { db } from '../../src/db';
 import { startStack, Stack, waitFor } from '../support/harness';
 import { owners, towers } from '../../seeds/data/padang-towers';
+import { binary } from '../support/pdf-text';
 
 describe("Padang's 2027 tower levy: assessed, issued on the BNI simulator, printed", () => {
   let stack: Stack;
@@ -111,11 +112,7 @@ describe("Padang's 2027 tower levy: assessed, issued on the BNI simulator, print
       .get(`/api/v1/bills/${bill.bill_no}/skrd.pdf`)
       .set('Authorization', `Bearer ${admin}`)
       .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binary);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/pdf/);
     expect((res.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');

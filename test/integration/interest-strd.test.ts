@@ -3,6 +3,7 @@ import { db } from '../../src/db';
 import { runDunning } from '../../src/modules/interest/service';
 import { startStack, Stack, waitFor } from '../support/harness';
 import { assessAndIssue, billRow, expectLedgerVerified } from '../support/payments';
+import { binary } from '../support/pdf-text';
 
 type Bill = { id: number; bill_no: string; trx_id: string; virtual_account: string; amount: number; due_date: string };
 
@@ -102,11 +103,7 @@ describe('Dunning: reminders, warnings, STRDs with late interest, re-pricing at 
       .get(`/api/v1/bills/${strd.bill_no}/skrd.pdf`)
       .set('Authorization', `Bearer ${finance}`)
       .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binary);
     expect(pdf.status).toBe(200);
     expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
     await expectLedgerVerified();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import YAML from 'yaml';
 import { startStack, Stack, waitFor } from '../support/harness';
+import { binary } from '../support/pdf-text';
 
 /**
  * The point of the system: an OPD brings a levy as configuration. Bapenda's billboard tax and
@@ -230,11 +231,7 @@ describe('Onboarding: billboard tax and market stalls brought as configuration, 
       (
         await api('get', `/api/v1/bills/${jan.bill_no}/skrd.pdf`, admin)
           .buffer(true)
-          .parse((r, cb) => {
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => cb(null, Buffer.concat(chunks)));
-          })
+          .parse(binary)
       ).body as Buffer;
     const before = await pdf();
 

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { db } from '../../src/db';
 import { startStack, Stack, waitFor } from '../support/harness';
 import { assessAndIssue, billRow, bniEnvelope, expectLedgerVerified, paymentsOf, postNotification } from '../support/payments';
+import { binary } from '../support/pdf-text';
 
 type Bill = { id: number; bill_no: string; trx_id: string; virtual_account: string; amount: number };
 
@@ -40,11 +41,7 @@ describe('BNI payment notifications are recorded, then applied exactly once', ()
       .get(`/api/v1/bills/${b.bill_no}/receipt.pdf`)
       .set('Authorization', `Bearer ${admin}`)
       .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binary);
     expect(receipt.status).toBe(200);
     expect((receipt.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
     await expectLedgerVerified();

@@ -1,5 +1,5 @@
-import zlib from 'node:zlib';
 import { renderReceipt, type ReceiptDocument } from '../../src/modules/documents/receipt-v1';
+import { pdfText } from '../support/pdf-text';
 
 /** Mitratel pays its 2027 tower levy of Rp13.300.000 at a BNI channel, 15 March 2027 14:05 WIB. */
 function sampleReceipt(overrides: Partial<ReceiptDocument> = {}): ReceiptDocument {
@@ -51,24 +51,6 @@ function partialReceipt(): ReceiptDocument {
 }
 
 /** The text drawn in the PDF: each TJ array of hex strings in the Flate-compressed content streams. */
-function textOf(pdf: Buffer): string[] {
-  const out: string[] = [];
-  const raw = pdf.toString('latin1');
-  const streams = /stream\n([\s\S]*?)\nendstream/g;
-  for (let m = streams.exec(raw); m; m = streams.exec(raw)) {
-    let content: string;
-    try {
-      content = zlib.inflateSync(Buffer.from(m[1], 'latin1')).toString('latin1');
-    } catch {
-      continue;
-    }
-    for (const tj of content.matchAll(/\[([^\]]*)\] TJ/g)) {
-      const hex = [...tj[1].matchAll(/<([0-9a-f]*)>/gi)].map((h) => h[1]).join('');
-      out.push(Buffer.from(hex, 'hex').toString('latin1'));
-    }
-  }
-  return out;
-}
 
 describe('SSRD receipt PDF, layout v1', () => {
   test('renders a valid one-page PDF with the payment on it', async () => {
@@ -76,7 +58,7 @@ describe('SSRD receipt PDF, layout v1', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.subarray(-6).toString().trim()).toBe('%%EOF');
 
-    const text = textOf(pdf);
+    const text = pdfText(pdf);
     expect(text).toContain('SURAT SETORAN RETRIBUSI DAERAH (SSRD)');
     expect(text).toContain('Nomor: NTPD-DISKOMINFO-2027-000042');
     expect(text).toContain('SKRD Nomor SKRD-DISKOMINFO-2027-000123');
@@ -94,21 +76,21 @@ describe('SSRD receipt PDF, layout v1', () => {
   });
 
   test('prints the payment time in WIB whatever the process time zone', async () => {
-    const text = textOf(await renderReceipt(sampleReceipt()));
+    const text = pdfText(await renderReceipt(sampleReceipt()));
     expect(text).toContain('15 Maret 2027 14:05 WIB');
     // 23:30 UTC is already the next day in Padang.
-    const late = textOf(await renderReceipt(sampleReceipt({ paidAt: new Date('2027-03-14T23:30:00Z') })));
+    const late = pdfText(await renderReceipt(sampleReceipt({ paidAt: new Date('2027-03-14T23:30:00Z') })));
     expect(late).toContain('15 Maret 2027 06:30 WIB');
   });
 
   test('When the bill is settled, then the receipt is stamped LUNAS', async () => {
-    const text = textOf(await renderReceipt(sampleReceipt()));
+    const text = pdfText(await renderReceipt(sampleReceipt()));
     expect(text).toContain('LUNAS');
     expect(text).not.toContain('SEBAGIAN');
   });
 
   test('When some of the bill is still owed, then the receipt is stamped SEBAGIAN with what is left', async () => {
-    const text = textOf(await renderReceipt(partialReceipt()));
+    const text = pdfText(await renderReceipt(partialReceipt()));
     expect(text).toContain('SEBAGIAN');
     expect(text).toContain('Sisa Rp8.300.000');
     expect(text).not.toContain('LUNAS');
@@ -119,7 +101,7 @@ describe('SSRD receipt PDF, layout v1', () => {
 
   test('When an overpayment is held as credit, then it is a line of its own and the bill is LUNAS', async () => {
     const base = sampleReceipt();
-    const text = textOf(
+    const text = pdfText(
       await renderReceipt({
         ...base,
         lines: [...base.lines, { accountCode: '-', description: 'Kelebihan bayar, dicatat sebagai kredit wajib retribusi', amount: 700_000 }],

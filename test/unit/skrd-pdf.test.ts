@@ -1,5 +1,5 @@
-import zlib from 'node:zlib';
 import { renderSkrd, type SkrdDocument } from '../../src/modules/documents/skrd-v1';
+import { pdfText } from '../support/pdf-text';
 
 const KECAMATAN = ['Padang Utara', 'Koto Tangah', 'Kuranji', 'Lubuk Begalung', 'Bungus Teluk Kabung'];
 
@@ -60,28 +60,6 @@ function sampleSkrd(towerCount: number): SkrdDocument {
   };
 }
 
-/**
- * The text drawn in a PDF as pdfkit writes it: each TJ array of hex strings in the
- * Flate-compressed content streams, decoded (Helvetica's WinAnsi matches Latin-1 here).
- */
-function textOf(pdf: Buffer): string[] {
-  const out: string[] = [];
-  const raw = pdf.toString('latin1');
-  const streams = /stream\n([\s\S]*?)\nendstream/g;
-  for (let m = streams.exec(raw); m; m = streams.exec(raw)) {
-    let content: string;
-    try {
-      content = zlib.inflateSync(Buffer.from(m[1], 'latin1')).toString('latin1');
-    } catch {
-      continue;
-    }
-    for (const tj of content.matchAll(/\[([^\]]*)\] TJ/g)) {
-      const hex = [...tj[1].matchAll(/<([0-9a-f]*)>/gi)].map((h) => h[1]).join('');
-      out.push(Buffer.from(hex, 'hex').toString('latin1'));
-    }
-  }
-  return out;
-}
 
 function pageCount(pdf: Buffer): number {
   return (pdf.toString('latin1').match(/\/Type \/Page(?!s)/g) ?? []).length;
@@ -93,7 +71,7 @@ describe('SKRD PDF, layout v1', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.subarray(-6).toString().trim()).toBe('%%EOF');
 
-    const text = textOf(pdf);
+    const text = pdfText(pdf);
     expect(text).toContain('SURAT KETETAPAN RETRIBUSI DAERAH (SKRD)');
     expect(text).toContain('Nomor: SKRD/DISKOMINFO/2027/000123');
     expect(text).toContain('9881 0127 0001 2345');
@@ -118,7 +96,7 @@ describe('SKRD PDF, layout v1', () => {
     const pages = pageCount(pdf);
     expect(pages).toBeGreaterThan(1);
 
-    const text = textOf(pdf);
+    const text = pdfText(pdf);
     for (let i = 1; i <= pages; i++) expect(text).toContain(`Halaman ${i} dari ${pages}`);
     // One table header per page that carries table rows, and every line printed exactly once.
     const headers = text.filter((t) => t === 'Kode Rekening').length;
@@ -129,7 +107,7 @@ describe('SKRD PDF, layout v1', () => {
 
   test('A tax assessment (SKPD) speaks of the tax and the NPWPD, not of a levy', async () => {
     const pdf = await renderSkrd({ ...sampleSkrd(1), kind: 'pajak', documentType: 'SKPD', documentTitle: 'Surat Ketetapan Pajak Daerah' });
-    const text = textOf(pdf).join(' ');
+    const text = pdfText(pdf).join(' ');
     expect(text).toContain('WAJIB PAJAK');
     expect(text).toContain('NPWPD');
     expect(text).toContain('Masa Pajak');
@@ -137,7 +115,7 @@ describe('SKRD PDF, layout v1', () => {
 
   test('When there is no VA yet, then the SKRD says where to pay instead', async () => {
     const pdf = await renderSkrd({ ...sampleSkrd(1), virtualAccount: null, expiresAt: null, qrPayload: '' });
-    expect(textOf(pdf).join(' ')).toContain('Setor di loket BNI');
+    expect(pdfText(pdf).join(' ')).toContain('Setor di loket BNI');
   });
 
   test('When the sums do not add up, then nothing is rendered', async () => {
