@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { terbilangRupiah } from '../../lib/money';
 
 /**
  * Shared layout for the official documents (SKRD, SSRD, STRD, STS): an A4 page with a y-cursor,
@@ -347,6 +348,24 @@ export class PdfWriter {
    * Totals under a table, ruled like it: labels right-aligned on the left, amounts in a right
    * column of `valueWidth`. The rows stay together on one page.
    */
+  /** The total in Indonesian words (terbilang), boxed under a document's totals. */
+  amountInWords(amount: number): void {
+    const size = 9;
+    const pad = 4;
+    const label = 'Terbilang:';
+    const labelWidth = this.widthOf(label, 'bold', size) + 6;
+    const lh = this.lineHeight(size);
+    const lines = this.wrap(terbilangRupiah(amount), this.width - labelWidth - 2 * pad, 'italic', size);
+    const height = lines.length * lh + 2 * pad;
+    this.ensureSpace(height);
+    this.box(this.left, this.y, this.width, height);
+    this.textAt(label, this.y + pad, { x: this.left + pad, font: 'bold', size });
+    lines.forEach((line, i) => {
+      this.textAt(line, this.y + pad + i * lh, { x: this.left + pad + labelWidth, font: 'italic', size });
+    });
+    this.moveDown(height);
+  }
+
   totals(rows: readonly TotalRow[], options: { valueWidth: number; size?: number }): void {
     const size = options.size ?? 9;
     const pad = 3.5;

@@ -1,5 +1,5 @@
 import { formatDateId, formatDateTimeWib, formatVirtualAccount } from '../../lib/format';
-import { assertRupiah, formatRupiah, terbilangRupiah } from '../../lib/money';
+import { assertRupiah, formatRupiah } from '../../lib/money';
 import { PdfWriter, type TableCell, type TableColumn } from './pdf';
 
 /**
@@ -89,7 +89,7 @@ export async function renderReceipt(doc: ReceiptDocument): Promise<Buffer> {
   };
   drawLines(w, doc);
   w.totals([{ label: 'JUMLAH DISETOR', value: formatRupiah(doc.amount), bold: true }], { valueWidth: AMOUNT_WIDTH });
-  drawInWords(w, doc.amount);
+  w.amountInWords(doc.amount);
   w.moveDown(12);
 
   drawPaymentAndStatus(w, doc);
@@ -135,23 +135,6 @@ function drawLines(w: PdfWriter, doc: ReceiptDocument): void {
   ];
   const rows: TableCell[][] = doc.lines.map((line, i) => [String(i + 1), line.accountCode, line.description, formatRupiah(line.amount)]);
   w.table(columns, rows);
-}
-
-function drawInWords(w: PdfWriter, amount: number): void {
-  const size = 9;
-  const pad = 4;
-  const label = 'Terbilang:';
-  const labelWidth = w.widthOf(label, 'bold', size) + 6;
-  const lh = w.lineHeight(size);
-  const lines = w.wrap(terbilangRupiah(amount), w.width - labelWidth - 2 * pad, 'italic', size);
-  const height = lines.length * lh + 2 * pad;
-  w.ensureSpace(height);
-  w.box(w.left, w.y, w.width, height);
-  w.textAt(label, w.y + pad, { x: w.left + pad, font: 'bold', size });
-  lines.forEach((line, i) => {
-    w.textAt(line, w.y + pad + i * lh, { x: w.left + pad + labelWidth, font: 'italic', size });
-  });
-  w.moveDown(height);
 }
 
 /** The bank's record of the payment on the left; the bill's standing and the stamp on the right. */

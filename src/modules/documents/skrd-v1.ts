@@ -1,5 +1,5 @@
 import { formatDateId, formatDateTimeWib, formatVirtualAccount } from '../../lib/format';
-import { assertRupiah, formatRupiah, terbilangRupiah } from '../../lib/money';
+import { assertRupiah, formatRupiah } from '../../lib/money';
 import { PdfWriter, SIGNATURE_WIDTH, type FontStyle, type TableColumn, type TableCell } from './pdf';
 
 /**
@@ -110,7 +110,7 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
     ],
     { valueWidth: AMOUNT_WIDTH },
   );
-  drawInWords(w, doc.total);
+  w.amountInWords(doc.total);
   w.moveDown(10);
 
   drawHowToPay(w, doc);
@@ -153,23 +153,6 @@ function drawLines(w: PdfWriter, doc: SkrdDocument): void {
     formatRupiah(line.amount),
   ]);
   w.table(columns, rows);
-}
-
-function drawInWords(w: PdfWriter, total: number): void {
-  const size = 9;
-  const pad = 4;
-  const label = 'Terbilang:';
-  const labelWidth = w.widthOf(label, 'bold', size) + 6;
-  const lh = w.lineHeight(size);
-  const lines = w.wrap(terbilangRupiah(total), w.width - labelWidth - 2 * pad, 'italic', size);
-  const height = lines.length * lh + 2 * pad;
-  w.ensureSpace(height);
-  w.box(w.left, w.y, w.width, height);
-  w.textAt(label, w.y + pad, { x: w.left + pad, font: 'bold', size });
-  lines.forEach((line, i) => {
-    w.textAt(line, w.y + pad + i * lh, { x: w.left + pad + labelWidth, font: 'italic', size });
-  });
-  w.moveDown(height);
 }
 
 function drawHowToPay(w: PdfWriter, doc: SkrdDocument): void {

@@ -1,5 +1,5 @@
 import { formatDateId, formatDateTimeWib } from '../../lib/format';
-import { assertRupiah, formatRupiah, terbilangRupiah } from '../../lib/money';
+import { assertRupiah, formatRupiah } from '../../lib/money';
 import { PdfWriter, SIGNATURE_WIDTH, type Signatory, type TableCell, type TableColumn } from './pdf';
 
 /**
@@ -88,7 +88,7 @@ export async function renderSts(doc: StsDocument): Promise<Buffer> {
     ],
     { valueWidth: AMOUNT_WIDTH + 14 },
   );
-  drawInWords(w, doc.total);
+  w.amountInWords(doc.total);
   w.moveDown(12);
 
   w.ensureSpace(w.lineHeight(9.5) * 3);
@@ -149,23 +149,6 @@ function drawPayments(w: PdfWriter, doc: StsDocument): void {
     formatRupiah(p.amount),
   ]);
   w.table(columns, rows, { size: 7.5 });
-}
-
-function drawInWords(w: PdfWriter, amount: number): void {
-  const size = 9;
-  const pad = 4;
-  const label = 'Terbilang:';
-  const labelWidth = w.widthOf(label, 'bold', size) + 6;
-  const lh = w.lineHeight(size);
-  const lines = w.wrap(terbilangRupiah(amount), w.width - labelWidth - 2 * pad, 'italic', size);
-  const height = lines.length * lh + 2 * pad;
-  w.ensureSpace(height);
-  w.box(w.left, w.y, w.width, height);
-  w.textAt(label, w.y + pad, { x: w.left + pad, font: 'bold', size });
-  lines.forEach((line, i) => {
-    w.textAt(line, w.y + pad + i * lh, { x: w.left + pad + labelWidth, font: 'italic', size });
-  });
-  w.moveDown(height);
 }
 
 /** The head of the OPD acknowledges on the left; the bendahara penerimaan signs on the right. */
