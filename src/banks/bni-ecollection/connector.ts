@@ -2,6 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import type { BankCallLog, BankResult, VaConnector, VaCreated, VaRequest, VaState } from '../types';
 import { decrypt, encrypt } from './bni-enc';
 import { interpretStatus } from './status-codes';
+import { backoffMs, sleep, withoutData } from '../retry';
 
 export interface BniEcollectionOptions {
   channelCode: string;
@@ -112,14 +113,6 @@ function toState(data: Data): VaState {
   };
 }
 
-function withoutData<T>(r: BankResult<unknown>): BankResult<T> {
-  return { outcome: r.outcome, code: r.code, message: r.message };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class BniEcollectionConnector implements VaConnector {
   readonly channelCode: string;
   private readonly http: AxiosInstance;
@@ -166,7 +159,7 @@ export class BniEcollectionConnector implements VaConnector {
         return result;
       }
       if (attempt > this.retries) return result;
-      await sleep(this.backoffMs(attempt));
+      await sleep(backoffMs(this.retryBaseMs, attempt));
       result = await this.call('createbilling', payload, toCreated);
     }
   }
@@ -226,16 +219,10 @@ export class BniEcollectionConnector implements VaConnector {
     let result = await this.call(operation, payload, parse);
     for (let attempt = 1; attempt <= this.retries; attempt++) {
       if (result.outcome !== 'transient' && result.outcome !== 'timeout') break;
-      await sleep(this.backoffMs(attempt));
+      await sleep(backoffMs(this.retryBaseMs, attempt));
       result = await this.call(operation, payload, parse);
     }
     return result;
-  }
-
-  /** Exponential, with jitter in its upper half so that many workers do not retry in step. */
-  private backoffMs(attempt: number): number {
-    const ceiling = this.retryBaseMs * 2 ** (attempt - 1);
-    return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
   private nowSeconds(): number {

@@ -21,6 +21,7 @@ import {
   parseResponseCode,
 } from './response-codes';
 import { asymmetricSignature, formatSnapTimestamp, parseSnapTimestamp, symmetricSignature } from './signatures';
+import { backoffMs, sleep, withoutData } from '../retry';
 
 /**
  * SNAP BI virtual accounts (docs/bni-ecollection.md §6), the bank-hosted billing model: Kasda
@@ -230,14 +231,6 @@ function ambiguous(r: BankResult<unknown>): boolean {
   return r.outcome === 'timeout' || (r.outcome === 'transient' && (r.code === 'network' || r.code === 'bad_response'));
 }
 
-function withoutData<T>(r: BankResult<unknown>): BankResult<T> {
-  return { outcome: r.outcome, code: r.code, message: r.message };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class SnapVaConnector implements VaConnector {
   readonly channelCode: string;
   private readonly http: AxiosInstance;
@@ -284,7 +277,7 @@ export class SnapVaConnector implements VaConnector {
         return result;
       }
       if (attempt > this.retries) return result;
-      await sleep(this.backoffMs(attempt));
+      await sleep(backoffMs(this.retryBaseMs, attempt));
       result = await this.call('create-va', body, req.trxId, toCreated(req.trxId));
     }
   }
@@ -418,16 +411,10 @@ export class SnapVaConnector implements VaConnector {
     let result = await attempt();
     for (let n = 1; n <= this.retries; n++) {
       if (result.outcome !== 'transient' && result.outcome !== 'timeout') break;
-      await sleep(this.backoffMs(n));
+      await sleep(backoffMs(this.retryBaseMs, n));
       result = await attempt();
     }
     return result;
-  }
-
-  /** Exponential, with jitter in its upper half so that many workers do not retry in step. */
-  private backoffMs(attempt: number): number {
-    const ceiling = this.retryBaseMs * 2 ** (attempt - 1);
-    return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
   /** A transaction with a valid token; a token the bank no longer knows is replaced once. */
