@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { canonicalJson } from '../../lib/canonical-json';
 
 /**
  * The audit trail is a hash chain per entity (a bill's history, a payment's): each entry carries
@@ -17,20 +18,6 @@ export interface ChainedFields {
   before: unknown;
   after: unknown;
   created_at: Date;
-}
-
-/** JSON with keys sorted at every level, so PostgreSQL's jsonb key order does not change a hash. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function auditHash(f: ChainedFields): string {
