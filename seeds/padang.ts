@@ -170,7 +170,7 @@ export async function seedPadang(db: Knex): Promise<{ towers: number; owners: nu
         // Owners may pay an SKRD in installments (BNI billing type i): Mitratel's runs to hundreds of millions.
         payment_policy: JSON.stringify({ billing_type: 'i', partial_allowed: true, va_valid_days_after_due: 60 }),
         bank_channel_id: channel.id,
-        document_template: 'skrd-v1',
+        document_template: 'skrd-v2',
       })
       .onConflict(['levy_type_id', 'version'])
       .ignore();

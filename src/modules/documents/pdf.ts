@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { terbilangRupiah } from '../../lib/money';
+import { useStandardFont } from './standard-fonts';
 
 /**
  * Shared layout for the official documents (SKRD, SSRD, STRD, STS): an A4 page with a y-cursor,
@@ -10,17 +11,27 @@ import { terbilangRupiah } from '../../lib/money';
  * All text is placed line by line at computed positions with pdfkit's line breaking switched off:
  * pdfkit then never adds pages on its own, so pagination is decided here and stays predictable,
  * and text is measured once per string instead of on every draw. Only the built-in Helvetica fonts are used
- * (nothing to embed), and the creation date comes from the caller, so equal input gives equal bytes.
+ * (nothing to embed; their metrics are parsed once per process, see standard-fonts.ts), and the
+ * creation date comes from the caller, so equal input gives equal bytes.
  */
 
 export const FONTS = { regular: 'Helvetica', bold: 'Helvetica-Bold', italic: 'Helvetica-Oblique' } as const;
 export type FontStyle = keyof typeof FONTS;
 export type Align = 'left' | 'center' | 'right';
 
-const MARGINS = { top: 42, bottom: 64, left: 50, right: 50 };
+export interface Margins {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+const MARGINS: Margins = { top: 42, bottom: 64, left: 50, right: 50 };
 
 /** Line spacing as a multiple of the font size. */
 const LEADING = 1.25;
+/** Where the footer's text sits below the bottom margin. */
+const FOOTER_OFFSET = 18;
 /** Helvetica's ascender minus descender in ems: how much of a line the glyphs occupy. */
 const GLYPH_EXTENT = 0.925;
 const BORDER = 0.5;
@@ -30,8 +41,8 @@ export const SIGNATURE_WIDTH = 220;
 /** Room for the signature and the agency stamp. */
 const SIGNING_SPACE = 52;
 
-const EM_WIDTH_CACHE_SIZE = 50_000;
-const emWidths = new Map<string, number>();
+const EM_WIDTH_CACHE_SIZE = 20_000;
+const emWidths: Record<FontStyle, Map<string, number>> = { regular: new Map(), bold: new Map(), italic: new Map() };
 
 export interface PdfInfo {
   title: string;
@@ -40,6 +51,13 @@ export interface PdfInfo {
   keywords?: string;
   /** Written as CreationDate and ModDate; pdfkit also derives the file ID from it. */
   createdAt: Date;
+}
+
+/** A denser page for a layout that needs one; every document type keeps the defaults otherwise. */
+export interface PageLayout {
+  margins?: Margins;
+  /** Line spacing as a multiple of the font size. */
+  leading?: number;
 }
 
 export interface TextOptions {
@@ -67,6 +85,8 @@ export interface TableColumn {
 export interface CellParagraph {
   text: string;
   font?: FontStyle;
+  /** Set in bold before the text on its first line, e.g. an object code before the object's name. */
+  lead?: string;
 }
 export type TableCell = string | readonly CellParagraph[];
 
@@ -89,17 +109,41 @@ export interface SignatureOptions {
   x?: number;
   width?: number;
   size?: number;
+  /** Room for the signature and the agency stamp. */
+  signingSpace?: number;
+}
+
+export interface LetterheadOptions {
+  governmentSize?: number;
+  agencySize?: number;
+  addressSize?: number;
+  /** From the upper rule to what follows. */
+  gap?: number;
+}
+
+export interface TitleOptions {
+  titleSize?: number;
+  numberSize?: number;
+  /** Space below the number. */
+  gap?: number;
+}
+
+export interface TableOptions {
+  size?: number;
+  /** Space between a cell's rules and its text. */
+  pad?: number;
 }
 
 interface Line {
   text: string;
   font: FontStyle;
+  lead?: string;
 }
 
 export class PdfWriter {
   private readonly doc: PDFKit.PDFDocument;
-  readonly left = MARGINS.left;
-  readonly top = MARGINS.top;
+  readonly left: number;
+  readonly top: number;
   readonly right: number;
   readonly bottom: number;
   readonly width: number;
@@ -108,11 +152,20 @@ export class PdfWriter {
   /** Called after each page break, e.g. to repeat the document number above a continued table. */
   onNewPage: (() => void) | null = null;
   private readonly chunks: Uint8Array[] = [];
+  private readonly margins: Margins;
+  private readonly leading: number;
 
-  constructor(info: PdfInfo) {
+  constructor(info: PdfInfo, layout: PageLayout = {}) {
+    this.margins = layout.margins ?? MARGINS;
+    this.leading = layout.leading ?? LEADING;
+    this.left = this.margins.left;
+    this.top = this.margins.top;
     this.doc = new PDFDocument({
       size: 'A4',
-      margins: MARGINS,
+      margins: this.margins,
+      // No default font: pdfkit would parse Helvetica's metrics for it. The writer sets its fonts
+      // through useStandardFont, starting with the regular one just below.
+      font: '',
       bufferPages: true, // page numbers "i dari N" are written once N is known
       lang: 'id-ID',
       displayTitle: true,
@@ -125,15 +178,16 @@ export class PdfWriter {
         ModDate: info.createdAt,
       },
     });
+    useStandardFont(this.doc, FONTS.regular);
     this.doc.on('data', (chunk: Uint8Array) => this.chunks.push(chunk));
-    this.right = this.doc.page.width - MARGINS.right;
-    this.bottom = this.doc.page.height - MARGINS.bottom;
+    this.right = this.doc.page.width - this.margins.right;
+    this.bottom = this.doc.page.height - this.margins.bottom;
     this.width = this.right - this.left;
     this.y = this.top;
   }
 
   lineHeight(size: number): number {
-    return size * LEADING;
+    return size * this.leading;
   }
 
   /** Starts a new page unless `height` still fits below the cursor. */
@@ -155,9 +209,13 @@ export class PdfWriter {
     return (this.emWidth(text, font) * size) / 1000;
   }
 
-  /** Greedy word wrap; a word wider than the box (a long code) is cut where it overflows. */
-  wrap(text: string, width: number, font: FontStyle, size: number): string[] {
-    const limit = (width * 1000) / size;
+  /**
+   * Greedy word wrap; a word wider than the box (a long code) is cut where it overflows. The first
+   * line is `indent` points shorter, for text that follows something else on that line.
+   */
+  wrap(text: string, width: number, font: FontStyle, size: number, indent = 0): string[] {
+    const fullLimit = (width * 1000) / size;
+    let limit = ((width - indent) * 1000) / size;
     // Summing word widths leaves out kerning against the space, which in Helvetica only ever
     // tightens, so a line can come out a hair shorter than the limit but never longer.
     const space = this.emWidth(' ', font);
@@ -172,18 +230,23 @@ export class PdfWriter {
           lineWidth += space + wordWidth;
           continue;
         }
-        if (line) lines.push(line);
+        if (line) {
+          lines.push(line);
+          limit = fullLimit;
+        }
         line = word;
         lineWidth = wordWidth;
         while (lineWidth > limit) {
           let cut = line.length - 1;
           while (cut > 1 && this.measure(line.slice(0, cut), font) > limit) cut--;
           lines.push(line.slice(0, cut));
+          limit = fullLimit;
           line = line.slice(cut);
           lineWidth = this.measure(line, font);
         }
       }
       lines.push(line);
+      limit = fullLimit;
     }
     return lines;
   }
@@ -194,18 +257,19 @@ export class PdfWriter {
    * per character pair) was the largest cost of a render.
    */
   private emWidth(text: string, font: FontStyle): number {
-    const key = `${font}\u0000${text}`;
-    let width = emWidths.get(key);
+    const widths = emWidths[font];
+    let width = widths.get(text);
     if (width === undefined) {
-      if (emWidths.size >= EM_WIDTH_CACHE_SIZE) emWidths.clear();
+      if (widths.size >= EM_WIDTH_CACHE_SIZE) widths.clear();
       width = this.measure(text, font);
-      emWidths.set(key, width);
+      widths.set(text, width);
     }
     return width;
   }
 
   private measure(text: string, font: FontStyle): number {
-    return this.doc.font(FONTS[font]).fontSize(1000).widthOfString(text);
+    useStandardFont(this.doc, FONTS[font]);
+    return this.doc.fontSize(1000).widthOfString(text);
   }
 
   /** One line of text with its top at `y`; never wraps and never breaks the page. */
@@ -217,7 +281,8 @@ export class PdfWriter {
     // textWidth is the option pdfkit's own line wrapper passes; without it pdfkit measures the
     // string again, which costs a kerning lookup per character.
     const opts = { lineBreak: false, textWidth, wordCount: 1 };
-    this.doc.font(FONTS[font]).fontSize(size).text(text, tx, y, opts);
+    useStandardFont(this.doc, FONTS[font]);
+    this.doc.fontSize(size).text(text, tx, y, opts);
   }
 
   /** Wrapped text at the cursor, breaking pages between lines as needed. */
@@ -240,22 +305,24 @@ export class PdfWriter {
   }
 
   /** Centred government and agency names over the address, closed by the customary double rule. */
-  letterhead(government: string, agency: string, address: string): void {
-    this.textAt(government.toUpperCase(), this.y, { font: 'bold', size: 13, align: 'center' });
-    this.y += this.lineHeight(13);
-    this.textAt(agency.toUpperCase(), this.y, { font: 'bold', size: 12, align: 'center' });
-    this.y += this.lineHeight(12);
-    this.paragraph(address, { size: 8.5, align: 'center' });
+  letterhead(government: string, agency: string, address: string, options: LetterheadOptions = {}): void {
+    const { governmentSize = 13, agencySize = 12, addressSize = 8.5, gap = 14 } = options;
+    this.textAt(government.toUpperCase(), this.y, { font: 'bold', size: governmentSize, align: 'center' });
+    this.y += this.lineHeight(governmentSize);
+    this.textAt(agency.toUpperCase(), this.y, { font: 'bold', size: agencySize, align: 'center' });
+    this.y += this.lineHeight(agencySize);
+    this.paragraph(address, { size: addressSize, align: 'center' });
     this.y += 3;
     this.hline(this.y, 1.6);
     this.hline(this.y + 2.6, 0.5);
-    this.y += 14;
+    this.y += gap;
   }
 
-  title(title: string, number: string): void {
-    this.paragraph(title, { font: 'bold', size: 12, align: 'center' });
-    this.textAt(number, this.y, { size: 10, align: 'center' });
-    this.y += this.lineHeight(10) + 8;
+  title(title: string, number: string, options: TitleOptions = {}): void {
+    const { titleSize = 12, numberSize = 10, gap = 8 } = options;
+    this.paragraph(title, { font: 'bold', size: titleSize, align: 'center' });
+    this.textAt(number, this.y, { size: numberSize, align: 'center' });
+    this.y += this.lineHeight(numberSize) + gap;
   }
 
   /** "Label : value" rows with the colons aligned. */
@@ -282,9 +349,8 @@ export class PdfWriter {
    * A ruled table. A row never splits; when the next row does not fit, the page breaks and the
    * header is drawn again at the top of the new page.
    */
-  table(columns: readonly TableColumn[], rows: readonly (readonly TableCell[])[], options: { size?: number } = {}): void {
-    const size = options.size ?? 8.5;
-    const pad = 3.5;
+  table(columns: readonly TableColumn[], rows: readonly (readonly TableCell[])[], options: TableOptions = {}): void {
+    const { size = 8.5, pad = 3.5 } = options;
     const lh = this.lineHeight(size);
     const textOffset = (lh - size * GLYPH_EXTENT) / 2;
     const xs = columnEdges(this.left, columns);
@@ -294,9 +360,12 @@ export class PdfWriter {
       columns.map((col, i) => {
         const cell = cells[i] ?? '';
         const paragraphs = typeof cell === 'string' ? [{ text: cell, font }] : cell;
-        return paragraphs.flatMap((p) => {
+        return paragraphs.flatMap((p): Line[] => {
           const f = p.font ?? font;
-          return this.wrap(p.text, col.width - 2 * pad, f, size).map((text) => ({ text, font: f }));
+          if (!p.lead) return this.wrap(p.text, col.width - 2 * pad, f, size).map((text) => ({ text, font: f }));
+          const indent = this.leadWidth(p.lead, size);
+          const [first, ...rest] = this.wrap(p.text, col.width - 2 * pad, f, size, indent);
+          return [{ text: first, font: f, lead: p.lead }, ...rest.map((text) => ({ text, font: f }))];
         });
       });
     const heightOf = (cells: Line[][]): number => Math.max(...cells.map((c) => c.length)) * lh + 2 * pad;
@@ -309,13 +378,16 @@ export class PdfWriter {
       cells.forEach((lines, i) => {
         const align = isHeader ? 'center' : (columns[i].align ?? 'left');
         lines.forEach((line, n) => {
-          this.textAt(line.text, this.y + pad + textOffset + n * lh, {
-            x: xs[i] + pad,
-            width: columns[i].width - 2 * pad,
-            font: line.font,
-            size,
-            align,
-          });
+          const y = this.y + pad + textOffset + n * lh;
+          let x = xs[i] + pad;
+          let width = columns[i].width - 2 * pad;
+          if (line.lead) {
+            const indent = this.leadWidth(line.lead, size);
+            this.textAt(line.lead, y, { x, font: 'bold', size });
+            x += indent;
+            width -= indent;
+          }
+          this.textAt(line.text, y, { x, width, font: line.font, size, align });
         });
       });
       // All of a row's rules as one path: fewer operators, same look.
@@ -344,10 +416,11 @@ export class PdfWriter {
     }
   }
 
-  /**
-   * Totals under a table, ruled like it: labels right-aligned on the left, amounts in a right
-   * column of `valueWidth`. The rows stay together on one page.
-   */
+  /** A bold lead and the space after it, as set before a cell's text. */
+  private leadWidth(lead: string, size: number): number {
+    return this.widthOf(`${lead} `, 'bold', size);
+  }
+
   /** The total in Indonesian words (terbilang), boxed under a document's totals. */
   amountInWords(amount: number): void {
     const size = 9;
@@ -366,6 +439,10 @@ export class PdfWriter {
     this.moveDown(height);
   }
 
+  /**
+   * Totals under a table, ruled like it: labels right-aligned on the left, amounts in a right
+   * column of `valueWidth`. The rows stay together on one page.
+   */
   totals(rows: readonly TotalRow[], options: { valueWidth: number; size?: number }): void {
     const size = options.size ?? 9;
     const pad = 3.5;
@@ -415,7 +492,7 @@ export class PdfWriter {
 
   /** The signature block: place and date, office, space to sign and stamp, name, NIP. */
   signature(signatory: Signatory, options: SignatureOptions = {}): void {
-    const { width = SIGNATURE_WIDTH, size = 9.5, x = this.right - width } = options;
+    const { width = SIGNATURE_WIDTH, size = 9.5, x = this.right - width, signingSpace = SIGNING_SPACE } = options;
     const lh = this.lineHeight(size);
     const titleLines = this.wrap(signatory.title, width, 'regular', size);
     this.ensureSpace(this.signatureHeight(signatory, options));
@@ -426,7 +503,7 @@ export class PdfWriter {
       this.textAt(line, this.y, at);
       this.y += lh;
     }
-    this.y += SIGNING_SPACE;
+    this.y += signingSpace;
     this.textAt(signatory.name, this.y, { ...at, font: 'bold' });
     const nameWidth = this.widthOf(signatory.name, 'bold', size);
     const underlineY = this.y + size * GLYPH_EXTENT + 0.5;
@@ -437,16 +514,16 @@ export class PdfWriter {
   }
 
   signatureHeight(signatory: Signatory, options: SignatureOptions = {}): number {
-    const { width = SIGNATURE_WIDTH, size = 9.5 } = options;
+    const { width = SIGNATURE_WIDTH, size = 9.5, signingSpace = SIGNING_SPACE } = options;
     const titleLines = this.wrap(signatory.title, width, 'regular', size).length;
-    return (titleLines + 3) * this.lineHeight(size) + SIGNING_SPACE;
+    return (titleLines + 3) * this.lineHeight(size) + signingSpace;
   }
 
   /** Writes the footer on every page and returns the finished file. */
   async finish(footerNote: string): Promise<Buffer> {
     const doc = this.doc;
     const { start, count } = doc.bufferedPageRange();
-    const footerY = doc.page.height - MARGINS.bottom + 18;
+    const footerY = doc.page.height - this.margins.bottom + FOOTER_OFFSET;
     for (let i = start; i < start + count; i++) {
       doc.switchToPage(i);
       this.hline(footerY - 5, 0.5);

@@ -1,11 +1,25 @@
 import type { Knex } from 'knex';
+import { NotFound } from '../../errors';
 import type { Principal } from '../auth/tokens';
-import { requireBill } from '../bills/service';
-import { linesOf } from '../bills/repo';
-import { versionById } from '../levy-types/repo';
-import type { InterestRule } from '../levy-types/schema';
+import { scoped } from '../bills/repo';
+import type { InterestRule, LegalBasis } from '../levy-types/schema';
 import { formatDecimalId } from '../../lib/format';
-import { renderSkrd, SkrdDocument } from './skrd-v1';
+import { SKRD_TERMS, type SkrdDocument } from './skrd-document';
+import { renderSkrdV1 } from './skrd-v1';
+import { renderSkrdV2 } from './skrd-v2';
+
+/**
+ * The SKRD layouts, by the name a levy version gives in `document_template`. A bill is printed with
+ * the layout of the levy version it was computed with, so a bill already issued reprints the same
+ * and a new layout reaches the bills of the levy versions that name it.
+ */
+export const SKRD_TEMPLATES = { 'skrd-v1': renderSkrdV1, 'skrd-v2': renderSkrdV2 } as const;
+export type SkrdTemplate = keyof typeof SKRD_TEMPLATES;
+
+export interface SkrdToRender {
+  template: SkrdTemplate;
+  document: SkrdDocument;
+}
 
 const TITLES: Record<string, string> = {
   SKRD: 'Surat Ketetapan Retribusi Daerah',
@@ -14,8 +28,15 @@ const TITLES: Record<string, string> = {
   STPD: 'Surat Tagihan Pajak Daerah',
 };
 
+type Kind = keyof typeof SKRD_TERMS;
+
+/** The demand for arrears is an STRD for a levy and an STPD for a tax, whatever the bill row says. */
+function documentTypeOf(documentType: string, kind: Kind): string {
+  return documentType === 'STRD' || documentType === 'STPD' ? SKRD_TERMS[kind].arrears : documentType;
+}
+
 /** The sanction notice, from the interest rule in force when the bill falls due. */
-function sanctionNotice(rules: InterestRule[], dueDate: string, documentType: string): string {
+export function sanctionNotice(rules: InterestRule[], dueDate: string, documentType: string, kind: Kind): string {
   const rule = [...rules].sort((a, b) => (a.effective_from < b.effective_from ? 1 : -1)).find((r) => r.effective_from <= dueDate);
   if (!rule) return `${documentType} ini wajib dilunasi paling lambat pada tanggal jatuh tempo.`;
   const rate = formatDecimalId(rule.rate_per_month_bp / 100);
@@ -23,24 +44,76 @@ function sanctionNotice(rules: InterestRule[], dueDate: string, documentType: st
     `Apabila ${documentType} ini tidak atau kurang dibayar sampai dengan tanggal jatuh tempo, dikenakan sanksi ` +
     `administratif berupa bunga sebesar ${rate}% setiap bulan dari pokok yang tidak atau kurang dibayar, ` +
     `paling lama ${rule.max_months} bulan (bagian dari bulan dihitung satu bulan penuh), ` +
-    'dan ditagih dengan menggunakan STRD.'
+    `dan ditagih dengan menggunakan ${SKRD_TERMS[kind].arrears}.`
   );
 }
 
-/** Everything the SKRD prints, gathered from the bill and the levy version it was computed with. */
-export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string): Promise<SkrdDocument> {
-  const bill = await requireBill(db, who, billNo);
-  // The OPD, payer, levy and channel in one query: SKRDs are rendered in their thousands.
-  const [lines, version, names] = await Promise.all([
-    linesOf(db, bill.id),
-    versionById(db, bill.levy_type_version_id),
+interface BillForSkrd {
+  id: number;
+  bill_no: string;
+  document_type: string;
+  period: string;
+  issue_date: string;
+  due_date: string;
+  amount: number;
+  virtual_account: string | null;
+  expires_at: Date | null;
+  issued_at: Date | null;
+  created_at: Date;
+  pemda_name: string;
+  opd_name: string;
+  opd_address: string;
+  head_name: string;
+  head_nip: string;
+  head_title: string;
+  npwrd: string;
+  payer_name: string;
+  payer_address: string;
+  levy_name: string;
+  levy_kind: Kind;
+  bank_name: string;
+  legal_basis: LegalBasis;
+  interest_rule: InterestRule[];
+  document_template: string;
+}
+
+interface LineForSkrd {
+  bill_id: number;
+  line_no: number;
+  account_code: string;
+  description: string;
+  amount: number;
+  calculation_kind: string | null;
+  object_code: string | null;
+  object_name: string | null;
+}
+
+/**
+ * Everything the SKRDs of `billNos` print, in that order, with the layout of each: two queries
+ * however many bills (SKRDs are rendered in their thousands). A bill the caller may not see is
+ * reported missing, exactly like one that does not exist.
+ */
+export async function skrdDocumentsFor(db: Knex, who: Principal, billNos: readonly string[]): Promise<SkrdToRender[]> {
+  const bills: BillForSkrd[] = await scoped(
     db('bills as b')
       .join('opds as o', 'o.id', 'b.opd_id')
       .join('payers as p', 'p.id', 'b.payer_id')
       .join('levy_types as lt', 'lt.id', 'b.levy_type_id')
+      .join('levy_type_versions as v', 'v.id', 'b.levy_type_version_id')
       .join('bank_channels as c', 'c.id', 'b.bank_channel_id')
-      .where('b.id', bill.id)
-      .first(
+      .whereIn('b.bill_no', billNos)
+      .select(
+        'b.id',
+        'b.bill_no',
+        'b.document_type',
+        'b.period',
+        'b.issue_date',
+        'b.due_date',
+        'b.amount',
+        'b.virtual_account',
+        'b.expires_at',
+        'b.issued_at',
+        'b.created_at',
         'o.pemda_name',
         'o.name as opd_name',
         'o.address as opd_address',
@@ -53,36 +126,84 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
         'lt.name as levy_name',
         'lt.kind as levy_kind',
         'c.bank_name',
+        'v.legal_basis',
+        'v.interest_rule',
+        'v.document_template',
       ),
-  ]);
-  const opd = { pemda_name: names.pemda_name, name: names.opd_name, address: names.opd_address, head_name: names.head_name, head_nip: names.head_nip, head_title: names.head_title };
-  const payer = { npwrd: names.npwrd, name: names.payer_name, address: names.payer_address };
-  const levy = { name: names.levy_name, kind: names.levy_kind };
-  const channel = { bank_name: names.bank_name };
-  // Interest lines (an STRD's) are printed with the totals, not among the objects.
-  const isInterest = (l: { calculation: Record<string, unknown> }) => l.calculation?.kind === 'interest';
+    who,
+  );
+  const byNo = new Map(bills.map((b) => [b.bill_no, b]));
+  const missing = billNos.find((no) => !byNo.has(no));
+  if (missing !== undefined) throw new NotFound('bill_not_found', `No bill ${missing}`);
+
+  // Only the kind of each line's calculation is needed (interest lines print with the totals),
+  // not the whole trace of inputs and steps stored with it.
+  const lines: LineForSkrd[] = await db('bill_lines as l')
+    .leftJoin('objects as ob', 'ob.id', 'l.object_id')
+    .whereIn(
+      'l.bill_id',
+      bills.map((b) => b.id),
+    )
+    .orderBy([{ column: 'l.bill_id' }, { column: 'l.line_no' }])
+    .select(
+      'l.bill_id',
+      'l.line_no',
+      'l.account_code',
+      'l.description',
+      'l.amount',
+      db.raw("l.calculation->>'kind' as calculation_kind"),
+      'ob.code as object_code',
+      'ob.name as object_name',
+    );
+  const linesOf = new Map<number, LineForSkrd[]>();
+  for (const line of lines) {
+    const list = linesOf.get(line.bill_id);
+    if (list) list.push(line);
+    else linesOf.set(line.bill_id, [line]);
+  }
+  return billNos.map((no) => {
+    const bill = byNo.get(no)!;
+    return { template: templateOf(bill), document: skrdDocument(bill, linesOf.get(bill.id) ?? []) };
+  });
+}
+
+/** Everything one bill's SKRD prints. */
+export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string): Promise<SkrdToRender> {
+  const [found] = await skrdDocumentsFor(db, who, [billNo]);
+  return found;
+}
+
+function templateOf(bill: BillForSkrd): SkrdTemplate {
+  const name = bill.document_template;
+  if (!Object.hasOwn(SKRD_TEMPLATES, name)) throw new Error(`bill ${bill.bill_no}: no SKRD layout named ${name}`);
+  return name as SkrdTemplate;
+}
+
+function skrdDocument(bill: BillForSkrd, lines: LineForSkrd[]): SkrdDocument {
+  const isInterest = (l: LineForSkrd) => l.calculation_kind === 'interest';
   const principalLines = lines.filter((l) => !isInterest(l));
   const interestLines = lines.filter(isInterest);
   const interest = interestLines.reduce((s, l) => s + l.amount, 0);
+  const documentType = documentTypeOf(bill.document_type, bill.levy_kind);
   return {
-    pemdaName: opd.pemda_name,
+    pemdaName: bill.pemda_name,
     opd: {
-      name: opd.name,
-      address: opd.address,
-      headName: opd.head_name,
-      headNip: opd.head_nip,
-      headTitle: opd.head_title,
+      name: bill.opd_name,
+      address: bill.opd_address,
+      headName: bill.head_name,
+      headNip: bill.head_nip,
+      headTitle: bill.head_title,
     },
-    documentType: bill.document_type,
-    documentTitle: TITLES[bill.document_type] ?? bill.document_type,
-    kind: levy.kind,
+    documentType,
+    documentTitle: TITLES[documentType] ?? documentType,
+    kind: bill.levy_kind,
     billNo: bill.bill_no,
     period: bill.period,
-    levyName: levy.name,
-    legalBasis: `${version.legal_basis.regulation}, ${version.legal_basis.article}`,
+    levyName: bill.levy_name,
+    legalBasis: `${bill.legal_basis.regulation}, ${bill.legal_basis.article}`,
     issueDate: bill.issue_date,
     dueDate: bill.due_date,
-    payer: { npwrd: payer.npwrd, name: payer.name, address: payer.address },
+    payer: { npwrd: bill.npwrd, name: bill.payer_name, address: bill.payer_address },
     lines: principalLines.map((l) => ({
       lineNo: l.line_no,
       objectCode: l.object_code ?? '',
@@ -96,15 +217,19 @@ export async function skrdDocumentFor(db: Knex, who: Principal, billNo: string):
     interestCalculation: interestLines.length ? interestLines.map((l) => `${l.description} (${l.account_code})`).join('; ') : undefined,
     total: bill.amount,
     virtualAccount: bill.virtual_account,
-    bankName: channel.bank_name,
+    bankName: bill.bank_name,
     expiresAt: bill.expires_at,
-    qrPayload: [channel.bank_name, bill.virtual_account ?? '-', bill.amount, bill.bill_no].join('|'),
-    sanctionNotice: sanctionNotice(version.interest_rule, bill.due_date, bill.document_type),
+    qrPayload: [bill.bank_name, bill.virtual_account ?? '-', bill.amount, bill.bill_no].join('|'),
+    sanctionNotice: sanctionNotice(bill.interest_rule, bill.due_date, documentType, bill.levy_kind),
     generatedAt: bill.issued_at ?? bill.created_at,
   };
 }
 
+export function renderSkrd({ template, document }: SkrdToRender): Promise<Buffer> {
+  return SKRD_TEMPLATES[template](document);
+}
+
 export async function renderBillDocument(db: Knex, who: Principal, billNo: string) {
-  const doc = await skrdDocumentFor(db, who, billNo);
-  return { pdf: await renderSkrd(doc), fileName: `${doc.documentType}-${billNo}.pdf` };
+  const found = await skrdDocumentFor(db, who, billNo);
+  return { pdf: await renderSkrd(found), fileName: `${found.document.documentType}-${billNo}.pdf` };
 }

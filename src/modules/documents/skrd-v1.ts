@@ -1,63 +1,18 @@
 import { formatDateId, formatDateTimeWib, formatVirtualAccount } from '../../lib/format';
-import { assertRupiah, formatRupiah } from '../../lib/money';
+import { formatRupiah } from '../../lib/money';
 import { PdfWriter, SIGNATURE_WIDTH, type FontStyle, type TableColumn, type TableCell } from './pdf';
+import { assertSkrdAmounts, signingPlace, SKRD_TERMS as TERMS, type SkrdDocument } from './skrd-document';
 
 /**
- * SKRD layout, version 1. An issued SKRD can be rendered again from its stored data and must come
- * out the same, so a layout change becomes a new version instead of an edit here.
+ * SKRD layout, version 1: a tower line takes three text lines, so 20 lines run to two pages. Bills
+ * whose levy version names skrd-v1 are still printed with it, and an issued SKRD rendered again
+ * from its stored data must come out the same, so a layout change becomes a new version (skrd-v2)
+ * instead of an edit here.
  */
-export interface SkrdDocument {
-  pemdaName: string;
-  opd: { name: string; address: string; headName: string; headNip: string; headTitle: string };
-  /** 'SKRD' */
-  documentType: string;
-  /** 'Surat Ketetapan Retribusi Daerah' */
-  documentTitle: string;
-  /** A levy (retribusi: NPWRD, "Wajib Retribusi") or a tax (pajak: NPWPD, "Wajib Pajak"). */
-  kind: 'retribusi' | 'pajak';
-  billNo: string;
-  /** Masa retribusi, e.g. '2027'. */
-  period: string;
-  levyName: string;
-  legalBasis: string;
-  /** Calendar dates, 'YYYY-MM-DD'. */
-  issueDate: string;
-  dueDate: string;
-  payer: { npwrd: string; name: string; address: string };
-  lines: Array<{
-    lineNo: number;
-    objectCode: string;
-    objectName: string;
-    /** Kode rekening. */
-    accountCode: string;
-    /** As shown to the payer, e.g. '2 pemeriksaan × Rp1.750.000 × 1,20 (zona I)'. */
-    calculation: string;
-    amount: number;
-  }>;
-  principal: number;
-  interest: number;
-  /** How the interest was computed, e.g. 'Bunga 1% × 2 bulan × Rp4.200.000' (an STRD shows it). */
-  interestCalculation?: string;
-  total: number;
-  virtualAccount: string | null;
-  bankName: string;
-  expiresAt: Date | null;
-  /** Text encoded in the QR code. */
-  qrPayload: string;
-  sanctionNotice: string;
-  /** Used as the PDF creation date, so the same bill always renders to the same bytes. */
-  generatedAt: Date;
-}
-
 const AMOUNT_WIDTH = 92;
 
-const TERMS = {
-  retribusi: { noun: 'Retribusi', number: 'NPWRD' },
-  pajak: { noun: 'Pajak', number: 'NPWPD' },
-} as const;
-
-export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
-  assertAmounts(doc);
+export async function renderSkrdV1(doc: SkrdDocument): Promise<Buffer> {
+  assertSkrdAmounts(doc);
   const w = new PdfWriter({
     title: `${doc.documentType} ${doc.billNo}`,
     subject: `${doc.documentTitle} ${doc.levyName} ${doc.period}`,
@@ -119,21 +74,6 @@ export async function renderSkrd(doc: SkrdDocument): Promise<Buffer> {
   drawNoticeAndSignature(w, doc);
 
   return w.finish(`${doc.documentType} ini bukan bukti pembayaran.`);
-}
-
-/** A wrong sum on an official bill is worse than no bill: refuse to print one. */
-function assertAmounts(doc: SkrdDocument): void {
-  let sum = 0;
-  for (const line of doc.lines) sum += assertRupiah(line.amount, `line ${line.lineNo} amount`);
-  assertRupiah(doc.principal, 'principal');
-  assertRupiah(doc.interest, 'interest');
-  assertRupiah(doc.total, 'total');
-  if (sum !== doc.principal) {
-    throw new RangeError(`principal ${doc.principal} differs from the sum of the lines ${sum}`);
-  }
-  if (doc.principal + doc.interest !== doc.total) {
-    throw new RangeError(`total ${doc.total} differs from principal + interest ${doc.principal + doc.interest}`);
-  }
 }
 
 function drawLines(w: PdfWriter, doc: SkrdDocument): void {
@@ -219,9 +159,4 @@ function drawNoticeAndSignature(w: PdfWriter, doc: SkrdDocument): void {
   w.y = top;
   w.signature(signatory);
   w.y = Math.max(w.y, noticeBottom);
-}
-
-/** The document carries no separate place of signing; a city government signs in its city. */
-function signingPlace(pemdaName: string): string {
-  return pemdaName.replace(/^(pemerintah\s+)?(kota|kabupaten|provinsi)\s+/i, '').trim();
 }

@@ -29,7 +29,7 @@ import {
  */
 
 /** The document renderers that exist (src/modules/documents); a definition may name only these. */
-export const DOCUMENT_TEMPLATES = ['skrd-v1'] as const;
+export const DOCUMENT_TEMPLATES = ['skrd-v1', 'skrd-v2'] as const;
 
 const decimal = z.union([
   z.number(),
