@@ -98,13 +98,16 @@ async function createStrd(db: Knex, bill: BillRow, version: Version, asOf: Calen
   const connector = connectorFor(db, channel);
   const amount = outstanding + calc.amount;
   const strdDue = addDays(asOf, version.dunning_rule.strd_due_days);
+  const levy = await db('levy_types').where({ id: bill.levy_type_id }).first('code', 'kind');
+  // The demand for arrears is an STRD for a levy (retribusi) and an STPD for a tax (pajak).
+  const arrearsDocument = levy.kind === 'pajak' ? 'STPD' : 'STRD';
   const expiresAt = endOfJakartaDay(addDays(strdDue, version.payment_policy.va_valid_days_after_due));
   const vaLive = bill.trx_id !== null && bill.status !== 'expired' && bill.expires_at !== null && bill.expires_at > new Date();
   const takeover = vaLive && bill.paid_amount === 0;
 
   let bank: BankResult<unknown> | undefined;
   if (takeover) {
-    bank = await connector.updateVa(await vaRequest(db, bill, amount, expiresAt, `STRD atas ${bill.document_type} ${bill.bill_no}`));
+    bank = await connector.updateVa(await vaRequest(db, bill, amount, expiresAt, `${arrearsDocument} atas ${bill.document_type} ${bill.bill_no}`));
   } else if (vaLive) {
     bank = await connector.deactivateVa(bill.trx_id!, bill.virtual_account!);
     if (bank.outcome === 'not_found' || bank.outcome === 'expired') bank = { ...bank, outcome: 'ok' };
@@ -115,7 +118,6 @@ async function createStrd(db: Knex, bill: BillRow, version: Version, asOf: Calen
   }
 
   const opd = await db('opds').where({ id: bill.opd_id }).first('id', 'code');
-  const levy = await db('levy_types').where({ id: bill.levy_type_id }).first('code');
   const fines = accountCodesFor(version, Number(asOf.slice(0, 4))).fines;
   const principalLines = await outstandingByAccount(db, bill);
 
@@ -129,7 +131,7 @@ async function createStrd(db: Knex, bill: BillRow, version: Version, asOf: Calen
     const [strd] = await trx('bills')
       .insert({
         bill_no: formatBillNo(opd.code, year, seq),
-        document_type: 'STRD',
+        document_type: arrearsDocument,
         opd_id: bill.opd_id,
         levy_type_id: bill.levy_type_id,
         levy_type_version_id: bill.levy_type_version_id,
