@@ -3,7 +3,9 @@ import path from 'node:path';
 import request from 'supertest';
 import YAML from 'yaml';
 import { startStack, Stack, waitFor } from '../support/harness';
-import { binary } from '../support/pdf-text';
+import { db } from '../../src/db';
+import { runDunning } from '../../src/modules/interest/service';
+import { binary, pdfText } from '../support/pdf-text';
 
 /**
  * The point of the system: an OPD brings a levy as configuration. Bapenda's billboard tax and
@@ -300,5 +302,27 @@ describe('Onboarding: billboard tax and market stalls brought as configuration, 
     expect(res.body.bills[0]).toMatchObject({ amount: 18_750, lines: [{ object_code: 'NEW-1', amount: 18_750, account_code: '4.1.01.09' }] });
     expect(res.body.rejected).toEqual([{ index: 1, object_code: 'NEW-2', field: 'objects[1].attributes', reason: expect.stringMatching(/road_class/) }]);
     expect(await bills('pajak-reklame', '2027')).toHaveLength(before.length);
+  });
+
+  it('When a billboard SKPD is left unpaid, then its demand for arrears is an STPD (a tax), at the bank and on paper', async () => {
+    const unpaid = (await bills('pajak-reklame', '2027')).filter((b) => b.status === 'issued');
+    expect(unpaid.length).toBeGreaterThan(0);
+    const report = await runDunning(db(), '2027-03-15');
+    expect(report.failures).toEqual([]);
+    const demands = [];
+    for (const b of unpaid) {
+      const demand = await db()('bills as d')
+        .join('bills as b', 'b.id', 'd.supersedes_bill_id')
+        .where('b.bill_no', b.bill_no)
+        .first('d.*');
+      expect(demand).toMatchObject({ document_type: 'STPD', amount: b.amount + Math.round(b.amount * 0.02) });
+      expect(stack.sim.state.bills.get(demand.trx_id)?.description).toBe(`STPD atas SKPD ${b.bill_no}`);
+      demands.push(demand);
+    }
+    const pdf = await api('get', `/api/v1/bills/${demands[0].bill_no}/skrd.pdf`, admin).buffer(true).parse(binary);
+    expect(pdf.status).toBe(200);
+    const text = pdfText(pdf.body as Buffer).join('\n');
+    expect(text).toContain('STPD');
+    expect(text).not.toContain('STRD');
   });
 });
