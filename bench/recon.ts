@@ -22,6 +22,12 @@ const FROM = '2026-10-01';
 const TO = '2026-10-31';
 const PAYMENTS_PER_BILL = 10;
 
+/** CPU seconds a PostgreSQL backend has used so far (Linux /proc). */
+function backendCpu(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface ReconFigures {
   reconSeconds: number;
   copySeconds: number;
@@ -98,17 +104,19 @@ async function writeStatement(env: BenchEnv, file: string): Promise<number> {
 }
 
 /** The floor: the same file into a table of the same shape, by COPY, nothing else. */
-async function plainCopy(env: BenchEnv, file: string): Promise<number> {
+async function plainCopy(env: BenchEnv, file: string): Promise<{ seconds: number; pgCpuSeconds: number }> {
   await env.db.raw(
     'CREATE TABLE copy_scratch (posted_at timestamp, virtual_account text, amount bigint, bank_reference text, description text)',
   );
   const conn = (await env.db.client.acquireConnection()) as PoolClient;
   try {
+    const { rows } = await conn.query('SELECT pg_backend_pid() AS pid');
+    const cpuBefore = backendCpu(rows[0].pid);
     const started = performance.now();
     await conn.query('BEGIN');
     await pipeline(fs.createReadStream(file), conn.query(copyFrom('COPY copy_scratch FROM STDIN (FORMAT csv, HEADER)')));
     await conn.query('COMMIT');
-    return (performance.now() - started) / 1000;
+    return { seconds: (performance.now() - started) / 1000, pgCpuSeconds: backendCpu(rows[0].pid) - cpuBefore };
   } finally {
     await env.db.client.releaseConnection(conn);
   }
@@ -126,16 +134,21 @@ export async function benchReconciliation(s: Sizes): Promise<ReconFigures> {
       `  seeded ${s.statementLines} payments on ${Math.ceil(s.statementLines / PAYMENTS_PER_BILL)} bills and wrote a ${lines}-line ` +
         `statement (${round(fs.statSync(file).size / 2 ** 20)} MiB) in ${round((Date.now() - seededAt) / 1000)} s`,
     );
-    const copySeconds = await plainCopy(env, file);
-    log(`  plain COPY into a scratch table: ${round(copySeconds, 2)} s`);
+    const copy = await plainCopy(env, file);
+    const copySeconds = copy.seconds;
+    log(`  plain COPY into a scratch table: ${round(copySeconds, 2)} s, ${round(copy.pgCpuSeconds, 2)} s of PostgreSQL CPU`);
     const child = startProc('recon', 'bench/children/recon.ts', [file, BNI_CHANNEL, FROM, TO], { env: env.env });
     const result = JSON.parse((await child.output()).trim().split('\n').pop()!) as {
       seconds: number;
+      cpuSeconds: number;
+      pgCpuSeconds: number;
       run: { lines_loaded: number; lines_rejected: number; counts: { lines: Record<string, number>; payments: Record<string, number> } | null };
     };
     const counts = result.run.counts;
     log(
-      `  statement import and matching: ${round(result.seconds, 2)} s (×${round(result.seconds / copySeconds, 2)} the COPY); ` +
+      `  statement import and matching: ${round(result.seconds, 2)} s (×${round(result.seconds / copySeconds, 2)} the COPY), ` +
+        `${round(result.cpuSeconds, 2)} s of Kasda CPU and ${round(result.pgCpuSeconds, 2)} s of PostgreSQL CPU ` +
+        `(×${round(result.pgCpuSeconds / copy.pgCpuSeconds, 2)} the COPY's); ` +
         `${result.run.lines_loaded} lines loaded, ${result.run.lines_rejected} rejected`,
     );
     if (counts) {

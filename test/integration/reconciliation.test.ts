@@ -280,4 +280,78 @@ describe('Bank statements are imported, matched against payments, and their diff
     expect((await upload(statement, q, admin)).status).toBe(200);
     expect((await request(stack.url).post('/api/v1/reconciliation/statements').query(q).set('Content-Type', 'text/csv').send(statement)).status).toBe(401);
   });
+
+  it('When a statement has a BOM, CRLF endings, repeats, bad rows and rows outside the range, then each comes out as before', async () => {
+    const q = { channel: 'bni-ecollection', from: '2026-10-01', to: '2026-10-31' };
+    const headerOnly = await upload('\uFEFFposted_at,virtual_account,amount,bank_reference,description\r\n', q);
+    expect(headerOnly.status).toBe(202);
+    expect(headerOnly.body).toMatchObject({ lines: { loaded: 0, rejected: 0, skipped: 0 } });
+    expect((await runOf(headerOnly.body.id)).outcomes.lines).toMatchObject({ total: 0, matched: 0 });
+    const bomOnly = await upload('\uFEFF\r\n', q);
+    expect({ status: bomOnly.status, code: bomOnly.body.error?.code }).toEqual({ status: 400, code: 'statement_empty' });
+
+    const rows = [
+      '\uFEFFbank_reference,posted_at,amount,virtual_account,description',
+      'OCT1,2026-10-01 00:00:00,1000,9889990000000001,"PT A, Tbk"',
+      'OCT1,2026-10-02 10:00:00,2000,9889990000000001,same reference again',
+      ',2026-10-03 10:00:00,3000,9889990000000002,no reference',
+      '',
+      ',2026-10-03 10:00:00,3000,9889990000000002,no reference',
+      'OCT1,2026-10-04 10:00:00,1000,9889990000000001,third time',
+      ',2026-10-03 10:00:00,3000,9889990000000002,no reference but other text',
+      'OCT2,2026-10-31 23:59:59,1000,,last second of the range',
+      'OCT3,2026-10-31T17:00:00Z,1000,,first instant after it',
+      'OCT4,2026-09-30T17:00:00Z,1000,,first instant of it',
+      'OCT5,2026-09-30 23:59:59,1000,,before it',
+      'OCT6,2026-10-05 10:00:00,10.5,,bad amount',
+      'OCT7,2026-10-32 10:00:00,1000,,bad date',
+      `OCT8,2026-10-05 10:00:00,1000,,${'x'.repeat(501)}`,
+      'OCT9,2026-10-05 10:00:00,1000,,"never closed',
+    ];
+    const res = await upload(`${rows.join('\r\n')}\r\n`, q);
+    expect(res.status).toBe(202);
+    expect(res.body.lines).toEqual({ loaded: 8, rejected: 6, skipped: 0 });
+    const run = await runOf(res.body.id);
+    expect(run.outcomes.lines).toEqual({ total: 14, matched: 0, missing_in_system: 5, amount_mismatch: 0, duplicate: 3, rejected: 6 });
+    expect(run.rejected).toEqual([
+      { row: 10, reason: "posted on 2026-11-01, outside the statement's range 2026-10-01 to 2026-10-31" },
+      { row: 12, reason: "posted on 2026-09-30, outside the statement's range 2026-10-01 to 2026-10-31" },
+      { row: 13, reason: 'amount "10.5" is not a whole rupiah amount' },
+      { row: 14, reason: 'posted_at "2026-10-32 10:00:00" is not a date and time' },
+      { row: 15, reason: 'description is longer than 500 characters' },
+      { row: 16, reason: 'a quote is not closed on this line' },
+    ]);
+    const stored = await db()('statement_lines').where({ run_id: run.id }).orderBy('line_no');
+    expect(stored.map((l: { line_no: number }) => l.line_no)).toEqual([2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    const byLine = new Map(stored.map((l: { line_no: number }) => [l.line_no, l]));
+    expect(byLine.get(2)).toMatchObject({ outcome: 'missing_in_system', description: 'PT A, Tbk', posted_at: new Date('2026-09-30T17:00:00Z') });
+    expect(byLine.get(3)).toMatchObject({ outcome: 'duplicate', detail: { first_line: 2, occurrence: 2 } });
+    expect(byLine.get(6)).toMatchObject({ outcome: 'duplicate', detail: { first_line: 4, occurrence: 2 }, bank_reference: null });
+    expect(byLine.get(7)).toMatchObject({ outcome: 'duplicate', detail: { first_line: 2, occurrence: 3 } });
+    expect(byLine.get(8)).toMatchObject({ outcome: 'missing_in_system', detail: null });
+    expect(byLine.get(9)).toMatchObject({ outcome: 'missing_in_system', posted_at: new Date('2026-10-31T16:59:59Z') });
+    expect(byLine.get(11)).toMatchObject({ outcome: 'missing_in_system', posted_at: new Date('2026-09-30T17:00:00Z') });
+    const exceptions = await exceptionsOf(run.id);
+    expect(exceptions.filter((e: { outcome: string }) => e.outcome === 'duplicate').map((e: { line_no: number }) => e.line_no).sort()).toEqual([3, 6, 7]);
+  });
+
+  it('When a line has no bank reference, then it is matched by VA and amount, and a payment found that way closes its exception', async () => {
+    const i = 5;
+    const open = (await db()('reconciliation_exceptions').where({ outcome: 'missing_in_bank', status: 'open' })).map((e: { bill_id: number }) => e.bill_id);
+    expect(open).toEqual([bills[i].id]);
+    const exported = stack.sim.statement(FROM, TO, 'canonical').trimEnd().split('\n');
+    const text = exported.map((l) => (l.includes(`,${ntb.get(bills[i].id)},`) ? l.replace(`,${ntb.get(bills[i].id)},`, ',,') : l)).join('\n');
+    const res = await upload(text, { channel: 'bni-ecollection', from: FROM, to: TO });
+    expect(res.status).toBe(202);
+    const run = await runOf(res.body.id);
+    expect(run.outcomes).toEqual({
+      lines: { total: bills.length, matched: bills.length, missing_in_system: 0, amount_mismatch: 0, duplicate: 0, rejected: 0 },
+      payments: { matched: bills.length, amount_mismatch: 0, missing_in_bank: 0, pending: 0 },
+    });
+    expect(run.exceptions).toEqual({ opened: 0, closed: 1 });
+    const [paired] = await db()('statement_lines').where({ run_id: run.id }).whereNull('bank_reference');
+    expect(paired).toMatchObject({ outcome: 'matched', detail: { matched_by: 'virtual_account' }, virtual_account: bills[i].virtual_account });
+    const closed = await db()('reconciliation_exceptions').where({ bill_id: bills[i].id, outcome: 'missing_in_bank' }).first();
+    expect(closed).toMatchObject({ status: 'resolved', action: 'accept_difference', reason: `posted late: on the statement of run ${run.id}, line ${paired.line_no}` });
+  });
 });

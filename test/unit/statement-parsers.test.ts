@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { STATEMENT_PARSERS, statementParser, StatementRecord } from '../../src/modules/reconciliation/parsers';
+import { STATEMENT_PARSERS, statementParser, StatementLine, StatementRecord } from '../../src/modules/reconciliation/parsers';
+import { SeenLines } from '../../src/modules/reconciliation/seen';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'statements', name));
 
@@ -15,7 +16,7 @@ function chunked(text: string | Buffer, size = 7): Readable {
 
 async function parse(format: string, text: string | Buffer, size?: number): Promise<StatementRecord[]> {
   const out: StatementRecord[] = [];
-  for await (const r of statementParser(format)!.parse(chunked(text, size))) out.push(r);
+  for await (const batch of statementParser(format)!.parse(chunked(text, size))) out.push(...batch);
   return out;
 }
 
@@ -96,6 +97,102 @@ describe('statement parsers', () => {
       const rs = await parse('canonical', `${header}2026-11-28,9880012300000001,1,R1,"open\n2026-11-28,9880012300000001,2,R2,"a ""quoted"", text"\n`);
       expect(rejected(rs)).toEqual([[2, 'a quote is not closed on this line']]);
       expect(lines(rs)).toEqual([expect.objectContaining({ row: 3, amount: 2, description: 'a "quoted", text' })]);
+    });
+    it('When the file has a BOM and CRLF line endings, then it reads the same, numbered as a text editor shows it', async () => {
+      const text = `\uFEFF${header.trimEnd()}\r\n2026-11-28 14:05:00,9880012300000001,5,R1,"PT A, Tbk"\r\n\r\n2026-11-28,,7,R2,x\r\n`;
+      for (const size of [1, 3, 7, 64]) {
+        const rs = await parse('canonical', text, size);
+        expect(rs).toEqual([
+          { kind: 'line', row: 2, postedAt: new Date('2026-11-28T07:05:00Z'), virtualAccount: '9880012300000001', amount: 5, bankReference: 'R1', description: 'PT A, Tbk' },
+          { kind: 'line', row: 4, postedAt: new Date('2026-11-27T17:00:00Z'), virtualAccount: null, amount: 7, bankReference: 'R2', description: 'x' },
+        ]);
+      }
+    });
+
+    it('When the file is empty, blank or only a header, then nothing is read and nothing fails', async () => {
+      expect(await parse('canonical', '')).toEqual([]);
+      expect(await parse('canonical', '\n \r\n\t\n')).toEqual([]);
+      expect(await parse('canonical', header)).toEqual([]);
+      expect(await parse('canonical', `\uFEFF${header.trimEnd()}`)).toEqual([]);
+    });
+
+    it('When a time is read, then impossible ones are rejected whichever way they are written', async () => {
+      const rs = await parse(
+        'canonical',
+        header +
+          '2024-02-29 10:00:00,,1,R1,leap day\n' +
+          '2026-02-29 10:00:00,,1,R2,not a leap year\n' +
+          '2026-11-28 24:00:00,,1,R3,no hour 24\n' +
+          '2026-11-28 10:60:00,,1,R4,no minute 60\n' +
+          '２０２６-11-28 10:00:00,,1,R5,wide digits\n' +
+          '2026-11-28 10:00,,1,R6,no seconds\n' +
+          '2026-11-28T10:00:00+07:00,,1,R7,offset\n' +
+          '2026-11-28 10:00:0x,,1,R8,letter\n',
+      );
+      expect(lines(rs).map((l) => [l.row, (l as { postedAt: Date }).postedAt.toISOString()])).toEqual([
+        [2, '2024-02-29T03:00:00.000Z'],
+        [7, '2026-11-28T03:00:00.000Z'],
+        [8, '2026-11-28T03:00:00.000Z'],
+      ]);
+      expect(rejected(rs).map(([row]) => row)).toEqual([3, 4, 5, 6, 9]);
+      expect(rejected(rs)[0]).toEqual([3, 'posted_at "2026-02-29 10:00:00" is not a date and time']);
+    });
+
+    it('When a cell is too long, holds a NUL or the amount is out of range, then that row is rejected', async () => {
+      const rs = await parse(
+        'canonical',
+        header +
+          `2026-11-28,,1,R1,${'x'.repeat(501)}\n` +
+          `2026-11-28,,1,R2,${'x'.repeat(500)}\n` +
+          '2026-11-28,,1,R3,a\u0000b\n' +
+          '2026-11-28,,9007199254740992,R4,too large\n' +
+          '2026-11-28,,-5,R5,negative\n',
+      );
+      expect(rejected(rs)).toEqual([
+        [2, 'description is longer than 500 characters'],
+        [4, 'description holds a NUL character'],
+        [5, 'amount "9007199254740992" is not a whole rupiah amount'],
+        [6, expect.stringMatching(/^amount starts with "-"/)],
+      ]);
+      expect(lines(rs).map((l) => l.row)).toEqual([3]);
+    });
+  });
+
+  describe('repeated lines', () => {
+    const line = (over: Partial<StatementLine> = {}): StatementLine => ({
+      kind: 'line',
+      row: 2,
+      postedAt: new Date('2026-11-28T07:05:00Z'),
+      virtualAccount: '9880012300000001',
+      amount: 5,
+      bankReference: null,
+      description: 'x',
+      ...over,
+    });
+
+    it('When a line comes again, then it is flagged; the same line with any field changed is not', () => {
+      const seen = new SeenLines();
+      const at = Date.parse('2026-11-28T07:05:00Z');
+      expect(seen.check(line({ bankReference: 'R1' }), at)).toBe(false);
+      // A bank reference is the identity: the rest may differ.
+      expect(seen.check(line({ bankReference: 'R1', amount: 6 }), at + 1000)).toBe(true);
+      expect(seen.check(line(), at)).toBe(false);
+      expect(seen.check(line(), at)).toBe(true);
+      for (const other of [line({ virtualAccount: null }), line({ amount: 50 }), line({ description: 'xx' }), line({ bankReference: 'x' })]) {
+        expect(seen.check(other, at)).toBe(false);
+      }
+      expect(seen.check(line(), at + 1000)).toBe(false);
+    });
+
+    it('When many different lines go by, then almost none is flagged', () => {
+      const seen = new SeenLines();
+      const probe = line();
+      let flagged = 0;
+      for (let i = 0; i < 300_000; i++) {
+        probe.bankReference = `NTB${i}`;
+        if (seen.check(probe, 0)) flagged++;
+      }
+      expect(flagged).toBeLessThan(10);
     });
   });
 

@@ -102,7 +102,7 @@ export async function importStatement(
         lines_skipped: load.skipped,
         requested_by: requestedBy,
       });
-      const counts = await matchRun(trx, run);
+      const counts = await matchRun(trx, run, load);
       const ms = Date.now() - started;
       await recordCounts(trx, run.id, counts, ms);
       await recordAudit(trx, {

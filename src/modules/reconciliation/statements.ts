@@ -8,12 +8,19 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { AppError } from '../../errors';
 import { addDays, jakartaDate, type CalendarDate } from '../../lib/time';
 import type { StatementLine, StatementParser, StatementRejection } from './parsers';
+import { SeenLines } from './seen';
 
 /**
  * Loading a statement file: the request stream goes through a guard (size, line length, hash),
  * the format's parser, and a COPY into a temporary staging table, each step pulling from the one
  * before, so memory holds a few chunks whatever the file's size. The matcher then writes the
  * lines, with their outcomes, from the staging table in one statement.
+ *
+ * The canonical CSV is parsed here rather than by PostgreSQL (COPY of the raw lines, split and
+ * checked in SQL). Measured at a million lines: splitting the raw lines into a staging table with
+ * string_to_array took PostgreSQL 2.3 s against 0.75 s for their COPY, and checking each field
+ * with a regular expression 0.3 s to 5 s more, all on the path every statement waits for; the
+ * Node parser runs on the other core while PostgreSQL takes the COPY in.
  */
 export const MAX_STATEMENT_BYTES = 1024 * 1024 * 1024;
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -61,6 +68,15 @@ export interface LoadResult {
   loaded: number;
   rejected: number;
   skipped: number;
+  /** Lines that may repeat an earlier line of the file (SeenLines); the matcher confirms them. */
+  mayRepeat: number;
+}
+
+interface Bounds {
+  from: CalendarDate;
+  to: CalendarDate;
+  startMs: number;
+  endMs: number;
 }
 
 /** PostgreSQL COPY text format: tab-separated, backslash escapes, \N for null. */
@@ -69,19 +85,22 @@ function copyField(v: string | null): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-function copyRow(r: StatementLine | StatementRejection, range: { startMs: number; endMs: number; from: CalendarDate; to: CalendarDate }) {
+/**
+ * A staged row. The posting time goes in as epoch milliseconds, an integer being much cheaper for
+ * COPY to read than a timestamp; a valid line carries whether it may repeat an earlier one. A VA
+ * (digits) and a bank reference (letters, digits and . _ / -) need no escaping.
+ */
+function copyRow(r: StatementLine | StatementRejection, range: Bounds, seen: SeenLines) {
   let reject = r.kind === 'rejected' ? r.reason : null;
-  if (r.kind === 'line') {
-    const t = r.postedAt.getTime();
-    if (t < range.startMs || t >= range.endMs) {
-      reject = `posted on ${jakartaDate(r.postedAt)}, outside the statement's range ${range.from} to ${range.to}`;
-    }
+  const postedMs = r.kind === 'line' ? r.postedAt.getTime() : 0;
+  if (r.kind === 'line' && (postedMs < range.startMs || postedMs >= range.endMs)) {
+    reject = `posted on ${jakartaDate(r.postedAt)}, outside the statement's range ${range.from} to ${range.to}`;
   }
   const line = r.kind === 'line' && reject === null ? r : null;
-  const text =
-    `${r.row}\t${line ? line.postedAt.toISOString() : '\\N'}\t${copyField(line?.virtualAccount ?? null)}\t` +
-    `${line ? line.amount : '\\N'}\t${copyField(line?.bankReference ?? null)}\t${copyField(line?.description ?? null)}\t${copyField(reject)}\n`;
-  return { text, rejected: reject !== null };
+  const text = line
+    ? `${r.row}\t${postedMs}\t${line.virtualAccount ?? '\\N'}\t${line.amount}\t${line.bankReference ?? '\\N'}\t${copyField(line.description)}\t\\N\t${seen.check(line, postedMs) ? 't' : 'f'}\n`
+    : `${r.row}\t\\N\t\\N\t\\N\t\\N\t\\N\t${copyField(reject)}\t\\N\n`;
+  return { text, rejected: line === null };
 }
 
 /**
@@ -94,29 +113,31 @@ export async function loadStatement(
   body: Readable,
   range: { from: CalendarDate; to: CalendarDate },
 ): Promise<LoadResult> {
-  // first_line and occurrence mark a repeated line; the matcher fills them in.
   await trx.raw(`CREATE TEMPORARY TABLE statement_staging (
-      line_no integer NOT NULL, posted_at timestamptz, virtual_account text, amount bigint, bank_reference text,
-      description text, reject_reason text, first_line integer, occurrence integer
+      line_no integer NOT NULL, posted_ms bigint, virtual_account text, amount bigint, bank_reference text,
+      description text, reject_reason text, seen_before boolean
     ) ON COMMIT DROP`);
-  const bounds = { ...range, startMs: Date.parse(`${range.from}T00:00:00+07:00`), endMs: Date.parse(`${addDays(range.to, 1)}T00:00:00+07:00`) };
+  const bounds: Bounds = { ...range, startMs: Date.parse(`${range.from}T00:00:00+07:00`), endMs: Date.parse(`${addDays(range.to, 1)}T00:00:00+07:00`) };
   const intake = new Intake();
   body.once('error', (e) => intake.destroy(e));
   body.pipe(intake);
   const conn = (await trx.client.acquireConnection()) as PoolClient;
-  const copy = conn.query(copyFrom('COPY statement_staging (line_no, posted_at, virtual_account, amount, bank_reference, description, reject_reason) FROM STDIN'));
+  const copy = conn.query(copyFrom('COPY statement_staging FROM STDIN'));
+  const seen = new SeenLines();
   const counts = { loaded: 0, rejected: 0, skipped: 0 };
   let batch = '';
   try {
-    for await (const record of parser.parse(intake)) {
-      if (record.kind === 'skipped') {
-        counts.skipped++;
-        continue;
+    for await (const records of parser.parse(intake)) {
+      for (const record of records) {
+        if (record.kind === 'skipped') {
+          counts.skipped++;
+          continue;
+        }
+        const row = copyRow(record, bounds, seen);
+        if (row.rejected) counts.rejected++;
+        else counts.loaded++;
+        batch += row.text;
       }
-      const row = copyRow(record, bounds);
-      if (row.rejected) counts.rejected++;
-      else counts.loaded++;
-      batch += row.text;
       if (batch.length >= COPY_BATCH_CHARS) {
         const more = copy.write(batch);
         batch = '';
@@ -136,5 +157,5 @@ export async function loadStatement(
     }
     throw e;
   }
-  return { sha256: intake.digest(), bytes: intake.bytes, ...counts };
+  return { sha256: intake.digest(), bytes: intake.bytes, ...counts, mayRepeat: seen.flagged };
 }

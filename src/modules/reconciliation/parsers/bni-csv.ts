@@ -59,7 +59,9 @@ async function sniffDelimiter(input: Readable): Promise<{ delimiter: string; str
   return { delimiter, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
-async function* parseBniCsv(input: Readable): AsyncGenerator<StatementRecord> {
+// csv-parse hands over one record at a time, so each batch here is one record: BNI's exports are a
+// day's or a month's postings, not millions of lines.
+async function* parseBniCsv(input: Readable): AsyncGenerator<StatementRecord[]> {
   const { delimiter, stream } = await sniffDelimiter(input);
   let col: Record<string, number> | undefined;
   for await (const { cells, row } of csvRecords(stream, { delimiter })) {
@@ -76,47 +78,47 @@ async function* parseBniCsv(input: Readable): AsyncGenerator<StatementRecord> {
     const cell = (name: string) => (col![headerKey(name)] === undefined ? '' : (cells[col![headerKey(name)]] ?? ''));
     const date = cell('Post Date');
     if (date === '') {
-      if (SUMMARY.test(cells.join(' '))) yield { kind: 'skipped', row };
-      else yield { kind: 'rejected', row, reason: 'Post Date is empty' };
+      if (SUMMARY.test(cells.join(' '))) yield [{ kind: 'skipped', row }];
+      else yield [{ kind: 'rejected', row, reason: 'Post Date is empty' }];
       continue;
     }
     const missing = REQUIRED.find((c) => col![headerKey(c)] >= cells.length);
     if (missing) {
-      yield { kind: 'rejected', row, reason: `missing column ${missing}` };
+      yield [{ kind: 'rejected', row, reason: `missing column ${missing}` }];
       continue;
     }
     const problem = ['Description', 'Branch', 'Journal No.'].map((c) => textProblem(c, cell(c))).find(Boolean);
     if (problem) {
-      yield { kind: 'rejected', row, reason: problem };
+      yield [{ kind: 'rejected', row, reason: problem }];
       continue;
     }
     const postedAt = parseIndonesianDateTime(date);
     if (!postedAt) {
-      yield { kind: 'rejected', row, reason: `Post Date ${JSON.stringify(date)} is not a date (DD/MM/YYYY)` };
+      yield [{ kind: 'rejected', row, reason: `Post Date ${JSON.stringify(date)} is not a date (DD/MM/YYYY)` }];
       continue;
     }
     const debit = cell('Debit') === '' ? { amount: 0 } : parseIndonesianAmount(cell('Debit'));
     const credit = cell('Credit') === '' ? { amount: 0 } : parseIndonesianAmount(cell('Credit'));
     if ('error' in debit || 'error' in credit) {
-      yield { kind: 'rejected', row, reason: 'error' in credit ? `Credit ${credit.error}` : `Debit ${(debit as { error: string }).error}` };
+      yield [{ kind: 'rejected', row, reason: 'error' in credit ? `Credit ${credit.error}` : `Debit ${(debit as { error: string }).error}` }];
       continue;
     }
     if (debit.amount > 0 && credit.amount === 0) {
-      yield { kind: 'skipped', row };
+      yield [{ kind: 'skipped', row }];
       continue;
     }
     if ((debit.amount > 0) === (credit.amount > 0)) {
-      yield { kind: 'rejected', row, reason: debit.amount > 0 ? 'both Debit and Credit are set' : 'neither Debit nor Credit is set' };
+      yield [{ kind: 'rejected', row, reason: debit.amount > 0 ? 'both Debit and Credit are set' : 'neither Debit nor Credit is set' }];
       continue;
     }
     const description = cell('Description');
     const journal = cell('Journal No.');
     const reference = findNtb(description) ?? (journal || null);
     if (reference !== null && !BANK_REFERENCE.test(reference)) {
-      yield { kind: 'rejected', row, reason: `Journal No. ${JSON.stringify(journal)} is not a bank reference` };
+      yield [{ kind: 'rejected', row, reason: `Journal No. ${JSON.stringify(journal)} is not a bank reference` }];
       continue;
     }
-    yield { kind: 'line', row, postedAt, virtualAccount: findVirtualAccount(description), amount: credit.amount, bankReference: reference, description };
+    yield [{ kind: 'line', row, postedAt, virtualAccount: findVirtualAccount(description), amount: credit.amount, bankReference: reference, description }];
   }
   if (!col) throw new AppError('statement_invalid_header', 'No header row with a Post Date column was found', 400);
 }

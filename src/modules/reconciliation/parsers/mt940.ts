@@ -60,30 +60,35 @@ function statementRecord(open: Open61): StatementRecord {
   return { kind: 'line', row, postedAt, virtualAccount: findVirtualAccount(description), amount: amount.amount, bankReference: reference, description };
 }
 
-async function* parseMt940(input: Readable): AsyncGenerator<StatementRecord> {
+async function* parseMt940(input: Readable): AsyncGenerator<StatementRecord[]> {
   let open: Open61 | null = null;
   let sawTag = false;
-  for await (const { text: raw, row } of textLines(input)) {
-    const text = row === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    const line = text.replace(/^\{[^}]*\}(\{[^}]*\})*(\{4:)?/, '');
-    const tag = TAG.exec(line);
-    if (!tag) {
-      if (line.startsWith('-')) {
-        if (open) yield statementRecord(open);
-        open = null;
-      } else if (open?.details && line.trim() !== '') open.details.push(line.trim());
-      continue;
+  for await (const { lines, first } of textLines(input)) {
+    const out: StatementRecord[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const row = first + i;
+      const text = row === 1 ? lines[i].replace(/^\uFEFF/, '') : lines[i];
+      const line = text.replace(/^\{[^}]*\}(\{[^}]*\})*(\{4:)?/, '');
+      const tag = TAG.exec(line);
+      if (!tag) {
+        if (line.startsWith('-')) {
+          if (open) out.push(statementRecord(open));
+          open = null;
+        } else if (open?.details && line.trim() !== '') open.details.push(line.trim());
+        continue;
+      }
+      sawTag = true;
+      const body = line.slice(tag[0].length);
+      if (tag[1] === '86' && open && !open.details) {
+        open.details = [body.trim()];
+        continue;
+      }
+      if (open) out.push(statementRecord(open));
+      open = tag[1] === '61' ? { row, text: body, details: null } : null;
     }
-    sawTag = true;
-    const body = line.slice(tag[0].length);
-    if (tag[1] === '86' && open && !open.details) {
-      open.details = [body.trim()];
-      continue;
-    }
-    if (open) yield statementRecord(open);
-    open = tag[1] === '61' ? { row, text: body, details: null } : null;
+    if (out.length) yield out;
   }
-  if (open) yield statementRecord(open);
+  if (open) yield [statementRecord(open)];
   if (!sawTag) throw new AppError('statement_malformed', 'The file holds no MT940 field (:20:, :61:, :86: …)', 400);
 }
 

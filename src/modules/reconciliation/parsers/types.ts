@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 
 /**
- * What a statement parser gives back, one item per row of the file, in file order. A parser reads
- * its input as a stream and yields as it goes, so no file is ever held whole in memory.
+ * What a statement parser gives back, one item per row of the file, in file order, in batches. A
+ * parser reads its input as a stream and yields a batch as it goes, so no file is ever held whole in
+ * memory, and a million-line file is not a million awaits.
  *
  * `row` is the line number in the file (the first line is 1), the number a person finds in a text
  * editor or, for CSV, in a spreadsheet.
@@ -39,5 +40,5 @@ export interface StatementParser {
   readonly format: string;
   readonly description: string;
   /** Throws an AppError when the input cannot be a statement of this format at all. */
-  parse(input: Readable): AsyncIterable<StatementRecord>;
+  parse(input: Readable): AsyncIterable<StatementRecord[]>;
 }
