@@ -27,12 +27,21 @@ export function phpJsonEncode(value: unknown): string {
   );
 }
 
-/** Position i uses key byte (i + L - 1) mod L: PHP's `substr($key, ($i % $len) - 1, 1)`. */
-function shift(bytes: Buffer, key: Buffer, sign: 1 | -1): Buffer {
-  const out = Buffer.alloc(bytes.length);
+/**
+ * Both shifts in one pass. Position i uses key byte (i + L - 1) mod L of each key: PHP's
+ * `substr($key, ($i % $len) - 1, 1)`. Shifting modulo 128 twice is shifting once by the sum, and
+ * `& 127` is that modulo for negative sums too.
+ */
+function shift(bytes: Buffer, first: string, second: string, sign: 1 | -1): Buffer {
+  const a = Buffer.from(first);
+  const b = Buffer.from(second);
+  const out = Buffer.allocUnsafe(bytes.length);
+  let i1 = a.length - 1;
+  let i2 = b.length - 1;
   for (let i = 0; i < bytes.length; i++) {
-    const k = key[(i + key.length - 1) % key.length];
-    out[i] = (((bytes[i] + sign * k) % 128) + 128) % 128;
+    out[i] = (bytes[i] + sign * (a[i1] + b[i2])) & 127;
+    if (++i1 === a.length) i1 = 0;
+    if (++i2 === b.length) i2 = 0;
   }
   return out;
 }
@@ -50,8 +59,8 @@ export function encrypt(
   if (!clientId || !secret) throw new Error('BniEnc: client id and secret key must not be empty');
   const reversedTime = String(Math.floor(nowSeconds)).split('').reverse().join('');
   const plain = Buffer.from(`${reversedTime}.${phpJsonEncode(payload)}`, 'latin1');
-  const cipher = shift(shift(plain, Buffer.from(clientId), 1), Buffer.from(secret), 1);
-  return cipher.toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  // base64url is standard base64 without padding, with - and _ for + and /.
+  return shift(plain, clientId, secret, 1).toString('base64url');
 }
 
 /** The payload, or null for anything that is not a fresh, well-formed BniEnc text for these keys. */
@@ -65,9 +74,8 @@ export function decrypt(
   // Url-safe or standard alphabet, padded or not; Buffer.from would silently skip bad characters.
   const body = data.replace(/={1,2}$/, '');
   if (!/^[A-Za-z0-9+/_-]+$/.test(body) || body.length % 4 === 1) return null;
-  const b64 = body.replace(/-/g, '+').replace(/_/g, '/');
-  const cipher = Buffer.from(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='), 'base64');
-  const plain = shift(shift(cipher, Buffer.from(secret), -1), Buffer.from(clientId), -1).toString('latin1');
+  // Node's base64 decoder takes both alphabets, padded or not; the check above made it strict.
+  const plain = shift(Buffer.from(body, 'base64'), clientId, secret, -1).toString('latin1');
 
   const dot = plain.indexOf('.');
   const reversedTime = plain.slice(0, Math.max(dot, 0));

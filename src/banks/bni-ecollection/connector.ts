@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
 import type { BankCallLog, BankResult, VaConnector, VaCreated, VaRequest, VaState } from '../types';
 import { decrypt, encrypt } from './bni-enc';
 import { interpretStatus } from './status-codes';
@@ -113,9 +114,20 @@ function toState(data: Data): VaState {
   };
 }
 
+/** The request got no complete answer within the connector's timeout. */
+class NoAnswer extends Error {}
+
+interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
 export class BniEcollectionConnector implements VaConnector {
   readonly channelCode: string;
-  private readonly http: AxiosInstance;
+  private readonly url: URL;
+  private readonly transport: typeof http | typeof https;
+  /** Keep-alive: a channel's calls reuse their connections instead of a handshake each. */
+  private readonly agent: http.Agent;
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly now: () => number;
@@ -125,15 +137,9 @@ export class BniEcollectionConnector implements VaConnector {
     this.retries = options.retries ?? 2;
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.now = options.now ?? Date.now;
-    this.http = axios.create({
-      timeout: options.timeoutMs,
-      headers: { 'Content-Type': 'application/json' },
-      // The raw text, whatever it is: a gateway's HTML error page must not throw inside axios.
-      responseType: 'text',
-      transformResponse: (body: unknown) => body,
-      // BNI's answer is in the body's status; the HTTP code says nothing reliable.
-      validateStatus: () => true,
-    });
+    this.url = new URL(options.baseUrl);
+    this.transport = this.url.protocol === 'https:' ? https : http;
+    this.agent = new this.transport.Agent({ keepAlive: true });
   }
 
   async createVa(req: VaRequest): Promise<BankResult<VaCreated>> {
@@ -231,7 +237,7 @@ export class BniEcollectionConnector implements VaConnector {
 
   /** One HTTP call, reported through onCall whatever happens. */
   private async call<T>(operation: string, fields: Payload, parse: (d: Data) => T): Promise<BankResult<T>> {
-    const { baseUrl, clientId, secret, prefix } = this.options;
+    const { clientId, secret, prefix } = this.options;
     const request = { type: operation, client_id: clientId, ...fields };
     const envelope = { client_id: clientId, prefix, data: encrypt(request, clientId, secret, this.nowSeconds()) };
     const started = performance.now();
@@ -239,15 +245,15 @@ export class BniEcollectionConnector implements VaConnector {
     let response: unknown = null;
     let error: string | undefined;
     try {
-      const res = await this.http.post<string>(baseUrl, envelope);
-      ({ result, response } = this.read(res.status, res.data, parse));
+      const res = await this.post(JSON.stringify(envelope));
+      ({ result, response } = this.read(res.status, res.body, parse));
     } catch (e) {
-      if (!axios.isAxiosError(e)) throw e;
-      error = e.message;
+      const err = e as NodeJS.ErrnoException;
+      error = err.message;
       result =
-        e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT'
+        err instanceof NoAnswer || err.code === 'ETIMEDOUT'
           ? { outcome: 'timeout', code: 'timeout', message: `No answer within ${this.options.timeoutMs} ms` }
-          : { outcome: 'transient', code: 'network', message: `${e.code ?? 'network error'}: ${e.message}` };
+          : { outcome: 'transient', code: 'network', message: `${err.code ?? 'network error'}: ${err.message}` };
     }
     await this.options.onCall?.({
       operation,
@@ -260,6 +266,38 @@ export class BniEcollectionConnector implements VaConnector {
       error,
     });
     return result;
+  }
+
+  /**
+   * POSTs the JSON text and reads the whole answer as text, whatever its HTTP status (BNI's answer
+   * is in the body's status; a gateway's HTML error page is a bad answer, not an exception).
+   */
+  private post(json: string): Promise<HttpAnswer> {
+    const timeoutMs = this.options.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const req = this.transport.request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      // The first of answer, error and timeout settles the promise; the others change nothing.
+      const timer = setTimeout(() => {
+        reject(new NoAnswer(`timeout of ${timeoutMs}ms exceeded`));
+        req.destroy();
+      }, timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', reject);
+      req.end(json);
+    });
   }
 
   private read<T>(

@@ -96,6 +96,9 @@ export interface PayOptions {
 const BILLING_TYPES: readonly string[] = ['c', 'i', 'o', 'm', 'n', 'x'];
 const OPERATIONS = ['createbilling', 'updatebilling', 'inquirybilling', 'inactivebilling'];
 const HOUR_MS = 3600_000;
+/** Largest request body, in bytes, as express.json's `16kb`. */
+const BODY_LIMIT = 16 * 1024;
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** A protocol failure: the status code BNI would answer. */
 class BniFailure extends Error {
@@ -252,6 +255,8 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
   const state: BankSimulatorState = { bills: new Map(), faults: [], inquiryTimes: [], notifications: new Map() };
   let vaSequence = 0;
   let ntbSequence = 0;
+  /** The bills carrying each VA, so a create looks its VA up instead of scanning every bill. */
+  const byVa = new Map<string, SimBill[]>();
 
   const expired = (b: SimBill) => b.expiresAt !== null && b.expiresAt.getTime() < now();
   const active = (b: SimBill) => !b.deactivated && !settled(b) && !expired(b);
@@ -281,7 +286,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     const head = prefix + clientId;
     for (;;) {
       const va = head + String(++vaSequence).padStart(16 - head.length, '0');
-      if (![...state.bills.values()].some((b) => b.virtualAccount === va)) return va;
+      if (!byVa.has(va)) return va;
     }
   }
 
@@ -302,11 +307,10 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     else if (!/^\d{16}$/.test(virtualAccount) || !virtualAccount.startsWith(prefix + clientId)) {
       throw new BniFailure('006');
     }
-    if ([...state.bills.values()].some((b) => b.virtualAccount === virtualAccount && active(b))) {
-      throw new BniFailure('102');
-    }
+    const sameVa = byVa.get(virtualAccount) ?? [];
+    if (sameVa.some(active)) throw new BniFailure('102');
     const at = new Date(now());
-    state.bills.set(trxId, {
+    const bill: SimBill = {
       trxId,
       virtualAccount,
       billingType: billingType as BillingType,
@@ -322,7 +326,9 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
       paymentNtb: null,
       paidAt: null,
       deactivated: false,
-    });
+    };
+    state.bills.set(trxId, bill);
+    byVa.set(virtualAccount, [...sameVa, bill]);
     return { virtual_account: virtualAccount, trx_id: trxId };
   }
 
@@ -410,9 +416,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     return { status, message: message ?? STATUS_CODES[status]?.message ?? 'Failure' };
   }
 
-  async function answer(req: Request): Promise<object> {
-    if (!req.is('application/json')) return failure('998');
-    const envelope: unknown = req.body;
+  async function answer(envelope: unknown): Promise<object> {
     if (!isRecord(envelope) || typeof envelope.client_id !== 'string' || typeof envelope.data !== 'string') {
       return failure('001', 'The envelope needs client_id and data');
     }
@@ -524,26 +528,56 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
   }
   const view = (b: SimBill) => ({ ...b, state: lifecycle(b) });
 
-  const app = express();
-  app.use(express.json({ limit: '16kb' }));
+  /**
+   * The protocol endpoint, `POST /`, on bare node:http: it is what a bench or a demo loads, and
+   * Express's routing and body parsing would cost more than the bank's own work. Malformed or
+   * oversized JSON answers 001 at once; everything else after the configured latency.
+   */
+  function protocol(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const send = (body: object) => {
+        const json = JSON.stringify(body);
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+        res.end(json);
+      };
+      if (!JSON_TYPE.test(req.headers['content-type'] ?? '') || size === 0) {
+        void sleep(latencyMs).then(() => send(failure('998')));
+        return;
+      }
+      if (size > BODY_LIMIT) return send(failure('001', 'Invalid request body: request entity too large'));
+      let envelope: unknown;
+      try {
+        envelope = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (e) {
+        return send(failure('001', `Invalid request body: ${(e as Error).message}`));
+      }
+      answer(envelope).then(
+        (body) => sleep(latencyMs).then(() => send(body)),
+        () => send(failure('999')),
+      );
+    });
+  }
 
-  app.post('/', async (req, res) => {
-    const body = await answer(req);
-    await sleep(latencyMs);
-    res.json(body);
-  });
+  const routes = express();
+  routes.use(express.json({ limit: BODY_LIMIT }));
 
-  app.get('/sim/bills', (_req, res) => {
+  routes.get('/sim/bills', (_req, res) => {
     res.json(bills().map(view));
   });
 
-  app.get('/sim/bills/:trx_id', (req, res) => {
+  routes.get('/sim/bills/:trx_id', (req, res) => {
     const b = state.bills.get(req.params.trx_id);
     if (!b) throw new SimError(404, `no bill ${req.params.trx_id}`);
     res.json(view(b));
   });
 
-  app.post('/sim/bills/:trx_id/pay', async (req, res) => {
+  routes.post('/sim/bills/:trx_id/pay', async (req, res) => {
     const body: unknown = req.body ?? {};
     if (!isRecord(body)) throw new SimError(400, 'expected a JSON object');
     const { amount, ntb, notify: send } = body;
@@ -553,13 +587,13 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     res.json(await pay(req.params.trx_id, { amount, ntb, notify: send }));
   });
 
-  app.post('/sim/bills/:trx_id/notify', async (req, res) => {
+  routes.post('/sim/bills/:trx_id/notify', async (req, res) => {
     const ntb: unknown = isRecord(req.body) ? req.body.ntb : undefined;
     if (ntb !== undefined && typeof ntb !== 'string') throw new SimError(400, 'ntb must be a string');
     res.json(await notify(req.params.trx_id, ntb));
   });
 
-  app.post('/sim/faults', (req, res) => {
+  routes.post('/sim/faults', (req, res) => {
     const body: unknown = req.body;
     if (!isRecord(body)) throw new SimError(400, 'expected a JSON object');
     const { status, count = 1, operation, delay_ms: delayMs = 0 } = body;
@@ -580,7 +614,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     res.status(201).json({ faults: state.faults });
   });
 
-  app.get('/sim/statement', (req, res) => {
+  routes.get('/sim/statement', (req, res) => {
     const { from, to, format = 'canonical' } = req.query;
     const day = /^\d{4}-\d{2}-\d{2}$/;
     if (typeof from !== 'string' || typeof to !== 'string' || !day.test(from) || !day.test(to)) {
@@ -592,25 +626,26 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     res.type(format === 'mt940' ? 'text/plain' : 'text/csv').send(statement(from, to, format as StatementFormat));
   });
 
-  app.delete('/sim/faults', (_req, res) => {
+  routes.delete('/sim/faults', (_req, res) => {
     state.faults = [];
     res.status(204).end();
   });
 
-  app.use((_req: Request, res: Response) => {
+  routes.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such route' });
   });
 
-  // Bad JSON, an oversized body or a bug: always a JSON answer, in the form the caller expects.
-  app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
-    if (req.path.startsWith('/sim/')) {
-      const status = err instanceof SimError ? err.httpStatus : (err.status ?? 500);
-      res.status(status).json({ error: err.message });
-      return;
-    }
-    const clientError = err.status !== undefined && err.status >= 400 && err.status < 500;
-    res.json(clientError ? failure('001', `Invalid request body: ${err.message}`) : failure('999'));
+  // Bad JSON, an oversized body or a bug: always a JSON answer.
+  routes.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err instanceof SimError ? err.httpStatus : (err.status ?? 500);
+    res.status(status).json({ error: err.message });
   });
+
+  /** The simulator as a request listener: the protocol endpoint, and the operator routes. */
+  const app: http.RequestListener = (req, res) => {
+    if (req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?'))) protocol(req, res);
+    else routes(req, res);
+  };
 
   return { app, state, pay, notify, bills, statement };
 }
