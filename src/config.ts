@@ -70,10 +70,19 @@ const schema = z.object({
   DOCUMENTS_DIR: z.string().default('out'),
   // How long a worker holds a job before another may take it over (a crashed worker's jobs wait this long).
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
-  // Receipts (SSRD PDFs) rendered per second across all workers. A receipt costs more CPU than
-  // applying its payment, so on the busiest day they trail the payments instead of slowing them;
-  // one asked for before its turn is rendered on demand.
+  // Receipts (SSRD PDFs) rendered per second by each worker process that renders them (and receipt
+  // jobs started per second across all workers). A receipt costs more CPU than applying its
+  // payment, so on the busiest day they trail the payments instead of slowing them; one asked for
+  // before its turn is rendered on demand.
   RECEIPTS_PER_SECOND: z.coerce.number().int().min(1).max(10000).default(50),
+  // Which queues a `work` process serves ("all", or a comma-separated list of assessments, payments,
+  // receipts, webhooks, maintenance, issuing), and how nice it is to the others (0-19, as nice(1)):
+  // receipts can render in a process of their own at a lower priority than the bank-facing path.
+  WORKER_QUEUES: z
+    .string()
+    .regex(/^(all|(assessments|payments|receipts|webhooks|maintenance|issuing)(,(assessments|payments|receipts|webhooks|maintenance|issuing))*)$/, 'must be "all" or a comma-separated list of assessments, payments, receipts, webhooks, maintenance, issuing')
+    .default('all'),
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
   SWEEP_QUIET_MINUTES: z.coerce.number().min(0).max(100000).default(60),
   SWEEP_INQUIRIES_PER_SECOND: z.coerce.number().min(0.01).max(1000).default(2),
   SWEEP_INQUIRY_LIMIT: z.coerce.number().int().min(0).max(100000).default(200),

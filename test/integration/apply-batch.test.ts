@@ -1,5 +1,8 @@
+import type { Job } from 'bullmq';
 import { db } from '../../src/db';
+import { applyPaymentProcessor } from '../../jobs/apply-payment';
 import { applyNotifications } from '../../src/modules/payments/apply';
+import type { ApplyJob } from '../../src/modules/payments/intake';
 import { startStack, Stack } from '../support/harness';
 import { assessAndIssue, billRow, bniEnvelope, expectLedgerVerified, paymentsOf, postNotification } from '../support/payments';
 
@@ -86,5 +89,22 @@ describe('Inbox rows applied in one batch', () => {
       reason: 'bill is cancelled',
     });
     expect(await paymentsOf(d.id)).toHaveLength(0);
+  });
+
+  it('When an intake group job and per-row jobs name the same rows, then each row is applied once: a job is only a wake-up', async () => {
+    const [, , , , f, g] = bills;
+    const ids = [await record(f, f.amount, f.amount, 'JOB-F1'), await record(g, g.amount, g.amount, 'JOB-G1')];
+    const run = applyPaymentProcessor(db());
+    const job = (data: unknown) => ({ id: 'test', data }) as Job<ApplyJob>;
+
+    const outcomes = await Promise.all([run(job({ notificationIds: ids })), run(job({ notificationId: ids[0] })), run(job({ notificationIds: ids }))]);
+    // The group job's rows form one batch; the jobs that came while it ran find them applied.
+    expect(outcomes).toEqual(['applied 2', 'applied_before', 'applied_before 2']);
+    expect(await run(job({ notificationIds: [...ids, 999_999_999] }))).toBe('applied_before 2, missing 1');
+    expect(await run(job({ notificationId: ids[1] }))).toBe('applied_before');
+    await expect(run(job({ notificationIds: [] }))).rejects.toThrow(/no valid notification ids/);
+
+    for (const b of [f, g]) expect(await paymentsOf(b.id)).toHaveLength(1);
+    await expectLedgerVerified();
   });
 });

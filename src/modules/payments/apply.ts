@@ -7,6 +7,7 @@ import type { BillStatus } from '../bills/states';
 import { recordBillEvents } from '../bills/events';
 import { account } from '../ledger/accounts';
 import { postMany } from '../ledger/service';
+import { withPg } from './pg';
 
 /**
  * Applying inbox rows to their bills, exactly once: the inbox rows and the bill rows are locked, the
@@ -41,6 +42,37 @@ export interface InboxRow {
   status: string;
 }
 
+/** What applying reads of a bill (it is locked for the whole transaction). */
+type LockedBill = Pick<BillRow, 'id' | 'bill_no' | 'status' | 'amount' | 'paid_amount' | 'billing_type' | 'levy_type_version_id' | 'opd_id' | 'levy_type_id' | 'payer_id'>;
+
+// The statements every batch runs go to the bare driver (./pg.ts), as named prepared statements.
+const LOCK_INBOX_SQL = `
+  SELECT id, bank_channel_id, source, trx_id, payment_ref, amount, cumulative, paid_at, bill_id, status
+    FROM bank_notifications WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
+const LOCK_BILLS_SQL = `
+  SELECT id, bill_no, status, amount, paid_amount, billing_type, levy_type_version_id, opd_id, levy_type_id, payer_id
+    FROM bills WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
+// The batch's earlier payments (by business key), the bills' payments found by inquiry, and the
+// payment policies of the bills' levy versions, in one round trip.
+const CONTEXT_SQL = `
+  SELECT 'earlier' AS kind, p.id, p.bank_channel_id, p.trx_id, p.payment_ref, NULL::bigint AS bill_id, NULL::bigint AS cumulative_reported, NULL::jsonb AS payment_policy
+    FROM payments p JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS k(bank_channel_id, trx_id, payment_ref)
+      ON p.bank_channel_id = k.bank_channel_id AND p.trx_id = k.trx_id AND p.payment_ref = k.payment_ref
+  UNION ALL
+  SELECT 'inquiry', p.id, NULL, NULL, NULL, p.bill_id, p.cumulative_reported, NULL
+    FROM payments p WHERE p.bill_id = ANY($4::bigint[]) AND p.source = 'inquiry'
+  UNION ALL
+  SELECT 'policy', v.id, NULL, NULL, NULL, NULL, NULL, v.payment_policy
+    FROM levy_type_versions v WHERE v.id = ANY($5::bigint[])
+  ORDER BY 1, 2`;
+const MARK_APPLIED_SQL = `UPDATE bank_notifications SET status = 'applied', reason = NULL, processed_at = now() WHERE id = ANY($1::bigint[])`;
+const INSERT_PAYMENTS_SQL = `
+  INSERT INTO payments (bank_channel_id, bill_id, notification_id, trx_id, payment_ref, receipt_no, amount, applied_amount,
+                        credit_amount, cumulative_reported, source, note, paid_at)
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+                       $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
+  RETURNING id, notification_id`;
+
 async function markInbox(trx: Knex, id: number, status: string, reason: string | null = null) {
   await trx('bank_notifications').where({ id }).update({ status, reason, processed_at: trx.fn.now() });
 }
@@ -59,7 +91,7 @@ export async function applyNotifications(db: Knex, notificationIds: number[]): P
 
 interface Plan {
   n: InboxRow;
-  bill: BillRow;
+  bill: LockedBill;
   applied: number;
   credit: number;
   paid: number;
@@ -68,11 +100,13 @@ interface Plan {
   paidDay: string;
 }
 
+const key = (p: { bank_channel_id: number; trx_id: string; payment_ref: string }) => `${p.bank_channel_id}\u0000${p.trx_id}\u0000${p.payment_ref}`;
+
 async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number, ApplyResult>; deferred: number[] }> {
   const done = new Map<number, ApplyResult>();
   const deferred: number[] = [];
   // Locked in id order, then the bills in id order: concurrent batches cannot deadlock.
-  const rows: InboxRow[] = await trx('bank_notifications').whereIn('id', ids).orderBy('id').forUpdate();
+  const rows = await withPg(trx, async (pg) => (await pg.query<InboxRow>({ name: 'kasda-apply-lock-inbox', text: LOCK_INBOX_SQL, values: [ids] })).rows);
   const found = new Set(rows.map((n) => n.id));
   for (const id of ids) if (!found.has(id)) done.set(id, { result: 'missing' });
 
@@ -88,30 +122,38 @@ async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number,
   const batch = [...byBill.values()];
   if (batch.length === 0) return { done, deferred };
 
-  const bills = new Map<number, BillRow>(
-    (await trx('bills').whereIn('id', [...byBill.keys()]).orderBy('id').forUpdate()).map((b: BillRow) => [b.id, b]),
-  );
-  const { rows: earlierRows } = await trx.raw(
-    `SELECT p.bank_channel_id, p.trx_id, p.payment_ref
-       FROM payments p
-       JOIN jsonb_to_recordset(?::jsonb) AS k(bank_channel_id bigint, trx_id text, payment_ref text)
-      USING (bank_channel_id, trx_id, payment_ref)`,
-    [JSON.stringify(batch.map((n) => ({ bank_channel_id: n.bank_channel_id, trx_id: n.trx_id, payment_ref: n.payment_ref })))],
-  );
-  const key = (p: { bank_channel_id: number; trx_id: string; payment_ref: string }) => `${p.bank_channel_id}\u0000${p.trx_id}\u0000${p.payment_ref}`;
-  const earlier = new Set(earlierRows.map(key));
-  const inquiries: Array<{ id: number; bill_id: number; cumulative_reported: number | null }> = await trx('payments')
-    .whereIn('bill_id', [...byBill.keys()])
-    .andWhere({ source: 'inquiry' })
-    .orderBy('id')
-    .select('id', 'bill_id', 'cumulative_reported');
-  const versions = new Map<number, { partial_allowed?: boolean }>(
-    (
-      await trx('levy_type_versions')
-        .whereIn('id', [...new Set([...bills.values()].map((b) => b.levy_type_version_id))])
-        .select('id', 'payment_policy')
-    ).map((v: { id: number; payment_policy: { partial_allowed?: boolean } }) => [v.id, v.payment_policy]),
-  );
+  const billIds = [...byBill.keys()].sort((a, b) => a - b);
+  const { bills, earlier, inquiries, versions } = await withPg(trx, async (pg) => {
+    const locked = (await pg.query<LockedBill>({ name: 'kasda-apply-lock-bills', text: LOCK_BILLS_SQL, values: [billIds] })).rows;
+    const context = (
+      await pg.query<{
+        kind: 'earlier' | 'inquiry' | 'policy';
+        id: number;
+        bank_channel_id: number;
+        trx_id: string;
+        payment_ref: string;
+        bill_id: number;
+        cumulative_reported: number | null;
+        payment_policy: { partial_allowed?: boolean };
+      }>({
+        name: 'kasda-apply-context',
+        text: CONTEXT_SQL,
+        values: [
+          batch.map((n) => n.bank_channel_id),
+          batch.map((n) => n.trx_id),
+          batch.map((n) => n.payment_ref),
+          billIds,
+          [...new Set(locked.map((b) => b.levy_type_version_id))],
+        ],
+      })
+    ).rows;
+    return {
+      bills: new Map(locked.map((b) => [b.id, b])),
+      earlier: new Set(context.filter((c) => c.kind === 'earlier').map(key)),
+      inquiries: context.filter((c) => c.kind === 'inquiry'),
+      versions: new Map(context.filter((c) => c.kind === 'policy').map((c) => [c.id, c.payment_policy])),
+    };
+  });
 
   const plans: Plan[] = [];
   for (const n of batch) {
@@ -175,9 +217,7 @@ async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number,
   );
   const stuck = plans.find((p) => !moved.has(p.bill.id));
   if (stuck) throw new Error(`bill ${stuck.bill.bill_no} could not move from ${stuck.bill.status} to ${stuck.status}`);
-  await trx('bank_notifications')
-    .whereIn('id', plans.map((p) => p.n.id))
-    .update({ status: 'applied', reason: null, processed_at: trx.fn.now() });
+  await withPg(trx, (pg) => pg.query({ name: 'kasda-apply-mark', text: MARK_APPLIED_SQL, values: [plans.map((p) => p.n.id)] }));
   const codes = await codesOf(trx, plans);
 
   // Receipt numbers last: from here to the commit, every other payment of these OPDs waits.
@@ -194,25 +234,30 @@ async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number,
     const first = await allocateNumbers(trx, opdId, Number(year), members.length, 'receipt');
     members.forEach((p, i) => receiptNos.set(p, `${codes.opd.get(opdId)}-NTPD-${year}-${String(first + i).padStart(6, '0')}`));
   }
-  const inserted: Array<{ id: number; notification_id: number }> = await trx('payments')
-    .insert(
-      plans.map((p) => ({
-        bank_channel_id: p.n.bank_channel_id,
-        bill_id: p.bill.id,
-        notification_id: p.n.id,
-        trx_id: p.n.trx_id,
-        payment_ref: p.n.payment_ref,
-        receipt_no: receiptNos.get(p)!,
-        amount: p.n.amount,
-        applied_amount: p.applied,
-        credit_amount: p.credit,
-        cumulative_reported: p.n.cumulative,
-        source: p.n.source,
-        note: p.note,
-        paid_at: p.n.paid_at,
-      })),
-    )
-    .returning(['id', 'notification_id']);
+  const column = <T>(f: (p: Plan) => T) => plans.map(f);
+  const inserted = await withPg(trx, async (pg) =>
+    (
+      await pg.query<{ id: number; notification_id: number }>({
+        name: 'kasda-apply-payments',
+        text: INSERT_PAYMENTS_SQL,
+        values: [
+          column((p) => p.n.bank_channel_id),
+          column((p) => p.bill.id),
+          column((p) => p.n.id),
+          column((p) => p.n.trx_id),
+          column((p) => p.n.payment_ref),
+          column((p) => receiptNos.get(p)!),
+          column((p) => p.n.amount),
+          column((p) => p.applied),
+          column((p) => p.credit),
+          column((p) => p.n.cumulative),
+          column((p) => p.n.source),
+          column((p) => p.note),
+          column((p) => p.n.paid_at),
+        ],
+      })
+    ).rows,
+  );
   const paymentIds = new Map(inserted.map((r) => [Number(r.notification_id), r.id]));
 
   await postMany(

@@ -7,9 +7,11 @@ import type { Principal } from '../auth/tokens';
 import { scoped } from '../bills/repo';
 import { renderReceipt, ReceiptDocument } from '../documents/receipt-v1';
 
-export interface ReceiptJob {
-  paymentId: number;
-}
+/** One payment's receipt, or the receipts of the payments one apply batch committed. */
+export type ReceiptJob = { paymentId: number } | { paymentIds: number[] };
+
+/** Most receipts one job carries. */
+const RECEIPTS_PER_JOB = 200;
 
 const TEMPLATE = 'receipt-v1';
 
@@ -114,11 +116,29 @@ export async function storeReceipt(db: Knex, paymentId: number): Promise<{ sha25
   return { sha256, content, receiptNo: doc.receiptNo };
 }
 
+/**
+ * Queues the receipts of these payments: one job for a lone payment, else one job per up to 200
+ * payments, named by the payments it carries. Rendering is idempotent (a kept receipt is returned
+ * as it is), so a job run twice, or a receipt also asked for on request, renders nothing twice.
+ */
 export async function enqueueReceipts(paymentIds: number[]): Promise<void> {
-  if (paymentIds.length === 0) return;
-  await queue(QUEUES.receipts).addBulk(
-    paymentIds.map((id) => ({ name: 'render-receipt', data: { paymentId: id } satisfies ReceiptJob, opts: { jobId: `receipt-${id}` } })),
-  );
+  const ids = [...new Set(paymentIds)].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  if (ids.length === 1) {
+    await queue(QUEUES.receipts).add('render-receipt', { paymentId: ids[0] } satisfies ReceiptJob, { jobId: `receipt-${ids[0]}` });
+    return;
+  }
+  const jobs = [];
+  for (let i = 0; i < ids.length; i += RECEIPTS_PER_JOB) {
+    const chunk = ids.slice(i, i + RECEIPTS_PER_JOB);
+    const digest = crypto.createHash('sha256').update(chunk.join(',')).digest('hex').slice(0, 12);
+    jobs.push({
+      name: 'render-receipts',
+      data: { paymentIds: chunk } satisfies ReceiptJob,
+      opts: { jobId: `receipts-${chunk[0]}-${chunk[chunk.length - 1]}-${digest}` },
+    });
+  }
+  await queue(QUEUES.receipts).addBulk(jobs);
 }
 
 /** Payments whose receipt job was lost (Redis away, a crash): queue them again. */
