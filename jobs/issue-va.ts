@@ -16,7 +16,10 @@ import {
 const THROTTLE_PAUSE_MS = 60_000;
 /** Most bills one prepare or finalize transaction takes. */
 const BATCH_MAX = 200;
-/** Transactions of each step one process runs at once: one can write while another commits. */
+/**
+ * Transactions of each step one process runs at once. One per step: the bills that arrive while it
+ * runs make the next batch larger, and the prepare and finalize steps still run side by side.
+ */
 const BATCHES_IN_FLIGHT = 1;
 /**
  * Issue jobs a worker runs at once, per bank call the channel allows in flight: while some bills
