@@ -35,7 +35,7 @@ export interface ReconFigures {
 
 /**
  * Bills, inbox rows and payments written in set-based SQL, as the apply worker leaves them (the
- * ledger is not needed here: matching reads payments and the notifications' VAs).
+ * ledger is not needed here: matching reads payments and their VAs).
  */
 async function seedPayments(env: BenchEnv, count: number): Promise<void> {
   await seedPadang(env.db);
@@ -68,9 +68,9 @@ async function seedPayments(env: BenchEnv, count: number): Promise<void> {
   );
   await env.db.raw(
     `INSERT INTO payments (bank_channel_id, bill_id, notification_id, trx_id, payment_ref, receipt_no, amount, applied_amount,
-                           credit_amount, source, paid_at)
+                           credit_amount, source, paid_at, virtual_account)
      SELECT n.bank_channel_id, n.bill_id, n.id, n.trx_id, n.payment_ref, 'BAPENDA-NTPD-2026-' || lpad(n.id::text, 8, '0'), n.amount, n.amount,
-            0, 'callback', n.paid_at
+            0, 'callback', n.paid_at, n.virtual_account
        FROM bank_notifications n`,
   );
   await env.db.raw(`SELECT setval('bank_notifications_id_seq', ?)`, [count]);

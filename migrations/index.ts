@@ -8,6 +8,7 @@ import * as m006 from './20261129_006_treasury';
 import * as m007 from './20261129_007_interest';
 import * as m008 from './20261129_008_performance';
 import * as m009 from './20261129_009_users';
+import * as m010 from './20261130_010_reconciliation_speed';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_007_interest': m007,
   '20261129_008_performance': m008,
   '20261129_009_users': m009,
+  '20261130_010_reconciliation_speed': m010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

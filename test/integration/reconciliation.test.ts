@@ -354,4 +354,22 @@ describe('Bank statements are imported, matched against payments, and their diff
     const closed = await db()('reconciliation_exceptions').where({ bill_id: bills[i].id, outcome: 'missing_in_bank' }).first();
     expect(closed).toMatchObject({ status: 'resolved', action: 'accept_difference', reason: `posted late: on the statement of run ${run.id}, line ${paired.line_no}` });
   });
+
+  it('When two payments of the channel carry the bank reference a line names, then the statement is refused and nothing is written', async () => {
+    const [a, b] = await db()('payments').whereIn('bill_id', [bills[1].id, bills[2].id]).orderBy('id').select('id', 'payment_ref');
+    await db()('payments').where({ id: b.id }).update({ payment_ref: a.payment_ref });
+    try {
+      const runs = async () => Number((await db()('statement_runs').count<{ n: string }[]>('* as n'))[0].n);
+      const before = await runs();
+      const text = `posted_at,virtual_account,amount,bank_reference,description\n2026-10-10 10:00:00,,1000,${a.payment_ref},shared\n`;
+      const res = await upload(text, { channel: 'bni-ecollection', from: '2026-10-01', to: '2026-10-31' });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'ambiguous_bank_reference', details: { references: [a.payment_ref] } });
+      expect(await runs()).toBe(before);
+      const other = await upload(text.replace(a.payment_ref, 'NOT-SHARED-1'), { channel: 'bni-ecollection', from: '2026-10-01', to: '2026-10-31' });
+      expect(other.status).toBe(202);
+    } finally {
+      await db()('payments').where({ id: b.id }).update({ payment_ref: b.payment_ref });
+    }
+  });
 });

@@ -35,6 +35,7 @@ export interface InboxRow {
   source: 'callback' | 'inquiry' | 'statement';
   trx_id: string;
   payment_ref: string;
+  virtual_account: string | null;
   amount: number;
   cumulative: number | null;
   paid_at: Date;
@@ -47,7 +48,7 @@ type LockedBill = Pick<BillRow, 'id' | 'bill_no' | 'status' | 'amount' | 'paid_a
 
 // The statements every batch runs go to the bare driver (./pg.ts), as named prepared statements.
 const LOCK_INBOX_SQL = `
-  SELECT id, bank_channel_id, source, trx_id, payment_ref, amount, cumulative, paid_at, bill_id, status
+  SELECT id, bank_channel_id, source, trx_id, payment_ref, virtual_account, amount, cumulative, paid_at, bill_id, status
     FROM bank_notifications WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
 const LOCK_BILLS_SQL = `
   SELECT id, bill_no, status, amount, paid_amount, billing_type, levy_type_version_id, opd_id, levy_type_id, payer_id
@@ -68,9 +69,9 @@ const CONTEXT_SQL = `
 const MARK_APPLIED_SQL = `UPDATE bank_notifications SET status = 'applied', reason = NULL, processed_at = now() WHERE id = ANY($1::bigint[])`;
 const INSERT_PAYMENTS_SQL = `
   INSERT INTO payments (bank_channel_id, bill_id, notification_id, trx_id, payment_ref, receipt_no, amount, applied_amount,
-                        credit_amount, cumulative_reported, source, note, paid_at)
+                        credit_amount, cumulative_reported, source, note, paid_at, virtual_account)
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                       $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
+                       $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[], $14::text[])
   RETURNING id, notification_id`;
 
 async function markInbox(trx: Knex, id: number, status: string, reason: string | null = null) {
@@ -254,6 +255,7 @@ async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number,
           column((p) => p.n.source),
           column((p) => p.note),
           column((p) => p.n.paid_at),
+          column((p) => p.n.virtual_account),
         ],
       })
     ).rows,

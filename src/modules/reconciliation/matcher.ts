@@ -5,24 +5,25 @@ import { recordAudit } from '../audit/service';
 import type { RunRow } from './repo';
 
 /**
- * Matching one statement, staged by loadStatement, against Kasda's payments, set-based, in the
- * caller's transaction. Each line is written once, and the channel's payments and the staged lines
- * are each joined once; everything after that works on the few lines and payments that did not
- * pair up:
- * 1. repeated lines are found in staging: the line's identity, its bank reference, else its time,
- *    VA, amount and text, appeared earlier in the file (the first one is matched as usual);
- *    only the lines the loader flagged as possible repeats (SeenLines) are looked at closely;
- * 2. the lines go from staging into statement_lines with their outcome, in one INSERT … SELECT:
- *    rejected; duplicate; matched by bank reference (the reference is a payment's NTB on the
- *    channel: the bank's own unique payment reference), or amount_mismatch when the amount or the
- *    VA differs, both values kept; else missing_in_system for now;
- * 3. the payments that step 2 did not pair with a line (paid within the range, the settlement lag
- *    before it, or pending from the channel's earlier statements) are set apart, few, in one anti
- *    join against the staged references;
- * 4. by VA, amount and date: a line without a known reference takes one of those payments of the
- *    same VA and amount, paid on the posting day or up to the settlement lag before; what is left
- *    stays missing_in_system: the bank credited it, Kasda knows no payment;
- * 5. per payment: one paid within the range that no line matched is missing_in_bank, or pending
+ * Matching one statement, loaded by loadStatement into statement_lines with provisional outcomes,
+ * against Kasda's payments, set-based, in the caller's transaction. The lines are written once, by
+ * the loader's COPY, and the channel's payments and the run's lines are joined once; everything
+ * after that works on the few lines and payments that did not pair up:
+ * 1. repeated lines: the line's identity, its bank reference, else its time, VA, amount and text,
+ *    appeared earlier in the file (the first one is matched as usual). The loader wrote the lines
+ *    that may repeat an earlier one (SeenLines) as duplicates; only their identities are looked up,
+ *    and a line that turns out to be the first of its identity is matched after all;
+ * 2. one full join of the run's other lines with the channel's payments on the bank reference (the
+ *    reference is a payment's NTB on the channel: the bank's own unique payment reference) keeps
+ *    only what does not pair up: a line without a payment (missing_in_system for now), a pair whose
+ *    amount or VA differs (amount_mismatch, both values kept), a payment without a line that was
+ *    paid within the range, the settlement lag before it, or is pending from the channel's earlier
+ *    statements (unpaired), and a pair whose payment an earlier statement lacked (carried). Only
+ *    those lines are updated; a line matched by reference names its payment through the reference;
+ * 3. by VA, amount and date: a line without a known reference takes one of the unpaired payments of
+ *    the same VA and amount, paid on the posting day or up to the settlement lag before; what is
+ *    left stays missing_in_system: the bank credited it, Kasda knows no payment;
+ * 4. per payment: one paid within the range that no line matched is missing_in_bank, or pending
  *    when paid within the settlement lag before the range's end (the bank may post it in the next
  *    statement). Pending payments of the channel's earlier statements are looked at again here.
  */
@@ -58,94 +59,97 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
   // Compiling these one-off statements to machine code costs more than it saves.
   await trx.raw('SET LOCAL jit = off');
 
-  // 1. The later occurrences of an identity seen more than once. The loader flagged every line that
-  // may repeat an earlier one (never missing one); only the identities of those few are looked up,
-  // and none at all when it flagged none.
-  const repeated = `
-    WITH flagged AS MATERIALIZED (
-      SELECT bank_reference, posted_ms, coalesce(virtual_account, '') AS virtual_account, amount, description
-        FROM statement_staging WHERE seen_before
-    )
-    SELECT line_no, first_line, occurrence FROM (
-      SELECT line_no, row_number() OVER w AS occurrence, min(line_no) OVER w AS first_line
-        FROM statement_staging
-       WHERE reject_reason IS NULL
-         AND CASE WHEN bank_reference IS NOT NULL
-                  THEN bank_reference IN (SELECT bank_reference FROM flagged WHERE bank_reference IS NOT NULL)
-                  ELSE (posted_ms, coalesce(virtual_account, ''), amount, description) IN (
-                         SELECT posted_ms, virtual_account, amount, description FROM flagged WHERE bank_reference IS NULL)
-             END
-      WINDOW w AS (PARTITION BY bank_reference, CASE WHEN bank_reference IS NULL THEN (posted_ms, coalesce(virtual_account, ''), amount, description) END
-                   ORDER BY line_no)) d
-    WHERE occurrence > 1`;
-  await trx.raw(
-    staged.mayRepeat > 0
-      ? `CREATE TEMPORARY TABLE statement_repeated ON COMMIT DROP AS ${repeated}`
-      : 'CREATE TEMPORARY TABLE statement_repeated (line_no integer, first_line integer, occurrence integer) ON COMMIT DROP',
-  );
-  await trx.raw('ANALYZE statement_repeated');
-
-  // 2. Every line, once, with its outcome.
-  try {
-    // A savepoint, so a clash can be explained below rather than end the transaction.
-    await trx.transaction((sp) =>
-      sp.raw(
-        `INSERT INTO statement_lines
-           (run_id, line_no, posted_at, virtual_account, amount, bank_reference, description, outcome, reject_reason, payment_id, detail)
-         SELECT :run, s.line_no, to_timestamp(s.posted_ms / 1000.0::float8), s.virtual_account, s.amount, s.bank_reference, s.description,
-                CASE WHEN s.reject_reason IS NOT NULL THEN 'rejected'
-                     WHEN d.occurrence IS NOT NULL THEN 'duplicate'
-                     WHEN pay.id IS NULL THEN 'missing_in_system'
-                     WHEN pay.amount <> s.amount OR (s.virtual_account IS NOT NULL AND n.virtual_account IS DISTINCT FROM s.virtual_account)
-                       THEN 'amount_mismatch'
-                     ELSE 'matched' END,
-                s.reject_reason,
-                pay.id,
-                CASE WHEN d.occurrence IS NOT NULL
-                       THEN jsonb_build_object('first_line', d.first_line, 'occurrence', d.occurrence)
-                     WHEN pay.amount <> s.amount
-                       THEN jsonb_build_object('field', 'amount', 'bank', s.amount::text, 'kasda', pay.amount::text)
-                     WHEN pay.id IS NOT NULL AND s.virtual_account IS NOT NULL AND n.virtual_account IS DISTINCT FROM s.virtual_account
-                       THEN jsonb_build_object('field', 'virtual_account', 'bank', s.virtual_account, 'kasda', n.virtual_account)
+  // 1. The later occurrences of an identity seen more than once. The loader wrote every line that
+  // may repeat an earlier one (never missing one) as a duplicate; only the identities of those few
+  // are looked up, and nothing at all when it flagged none.
+  if (staged.mayRepeat > 0) {
+    await trx.raw(
+      `CREATE TEMPORARY TABLE statement_repeated ON COMMIT DROP AS
+       WITH flagged AS MATERIALIZED (
+         SELECT bank_reference, posted_at, coalesce(virtual_account, '') AS virtual_account, amount, description
+           FROM statement_lines WHERE run_id = :run AND outcome = 'duplicate'
+       )
+       SELECT line_no, first_line, occurrence FROM (
+         SELECT line_no, row_number() OVER w AS occurrence, min(line_no) OVER w AS first_line
+           FROM statement_lines
+          WHERE run_id = :run AND outcome <> 'rejected'
+            AND CASE WHEN bank_reference IS NOT NULL
+                     THEN bank_reference IN (SELECT bank_reference FROM flagged WHERE bank_reference IS NOT NULL)
+                     ELSE (posted_at, coalesce(virtual_account, ''), amount, description) IN (
+                            SELECT posted_at, virtual_account, amount, description FROM flagged WHERE bank_reference IS NULL)
                 END
-           FROM statement_staging s
-           LEFT JOIN statement_repeated d ON d.line_no = s.line_no
-           LEFT JOIN (payments pay JOIN bank_notifications n ON n.id = pay.notification_id)
-             ON pay.bank_channel_id = :channel AND pay.payment_ref = s.bank_reference
-            AND s.reject_reason IS NULL AND d.line_no IS NULL`,
-        p,
-      ),
-    );
-  } catch (e) {
-    if ((e as { constraint?: string }).constraint !== 'statement_lines_pkey') throw e;
-    // Two payments of the channel carry one bank reference: a line cannot say which it is.
-    const { rows } = await trx.raw(
-      `SELECT payment_ref FROM payments WHERE bank_channel_id = :channel AND payment_ref IN (SELECT bank_reference FROM statement_staging)
-        GROUP BY payment_ref HAVING count(*) > 1 ORDER BY payment_ref LIMIT 20`,
+         WINDOW w AS (PARTITION BY bank_reference, CASE WHEN bank_reference IS NULL THEN (posted_at, coalesce(virtual_account, ''), amount, description) END
+                      ORDER BY line_no)) d
+       WHERE occurrence > 1`,
       p,
     );
-    const refs = rows.map((r: { payment_ref: string }) => r.payment_ref);
-    throw new Conflict('ambiguous_bank_reference', `More than one payment of the channel carries bank reference ${refs.join(', ')}`, { references: refs });
+    await trx.raw('ANALYZE statement_repeated');
+    await trx.raw(
+      `UPDATE statement_lines l
+          SET outcome = CASE WHEN r.line_no IS NULL THEN 'matched' ELSE 'duplicate' END,
+              detail = CASE WHEN r.line_no IS NOT NULL THEN jsonb_build_object('first_line', r.first_line, 'occurrence', r.occurrence) END
+         FROM statement_lines f LEFT JOIN statement_repeated r ON r.line_no = f.line_no
+        WHERE f.run_id = :run AND f.outcome = 'duplicate' AND l.run_id = :run AND l.line_no = f.line_no`,
+      p,
+    );
   }
 
-  // 3. The payments no line's reference named. A repeated line carries its first occurrence's
-  // reference, so "a valid line has the reference" is "the payment was paired in step 2".
+  // 2. The lines and payments that do not pair up by reference. A repeated line carries its first
+  // occurrence's reference, so the payments a line names are those the other lines name.
   const earlierPending = `SELECT o.payment_id FROM statement_payment_outcomes o JOIN statement_runs r ON r.id = o.run_id
      WHERE r.bank_channel_id = :channel AND r.period_to < :from::date AND o.outcome = 'pending' AND o.settled_by_run IS NULL`;
+  const earlierMissing = `SELECT payment_id FROM reconciliation_exceptions
+     WHERE bank_channel_id = :channel AND outcome = 'missing_in_bank' AND status = 'open' AND run_id <> :run`;
+  // Two payments of the channel carry one bank reference: a line naming it cannot say which it is.
+  // Such references are looked for among the run's lines only when the channel has any.
+  const shared = `SELECT payment_ref FROM payments WHERE bank_channel_id = :channel GROUP BY payment_ref HAVING count(*) > 1`;
+  const { rows: anyShared } = await trx.raw(`${shared} LIMIT 1`, p);
+  if (anyShared.length) {
+    const { rows } = await trx.raw(
+      `SELECT DISTINCT bank_reference FROM statement_lines WHERE run_id = :run AND outcome = 'matched' AND bank_reference IN (${shared})
+        ORDER BY bank_reference LIMIT 20`,
+      p,
+    );
+    const refs = rows.map((r: { bank_reference: string }) => r.bank_reference);
+    if (refs.length) {
+      throw new Conflict('ambiguous_bank_reference', `More than one payment of the channel carries bank reference ${refs.join(', ')}`, { references: refs });
+    }
+  }
   await trx.raw(
-    `CREATE TEMPORARY TABLE statement_unpaired ON COMMIT DROP AS
-     SELECT pay.id, pay.amount, pay.paid_at, pay.notification_id,
-            (pay.paid_at >= :rangeStart AND pay.paid_at < :rangeEnd) OR pay.id IN (${earlierPending}) AS counted,
-            NULL::integer AS line_no
-       FROM payments pay
-      WHERE pay.bank_channel_id = :channel
-        AND ((pay.paid_at >= :windowStart AND pay.paid_at < :rangeEnd) OR pay.id IN (${earlierPending}))
-        AND NOT EXISTS (SELECT 1 FROM statement_staging s WHERE s.bank_reference = pay.payment_ref AND s.reject_reason IS NULL)`,
+    `CREATE TEMPORARY TABLE statement_differences ON COMMIT DROP AS
+     SELECT kind, line_no, bank_amount, bank_virtual_account, id, amount, virtual_account, paid_at,
+            CASE WHEN kind = 'unpaired' THEN (paid_at >= :rangeStart AND paid_at < :rangeEnd) OR id IN (${earlierPending}) END AS counted
+       FROM (SELECT CASE WHEN p.id IS NULL THEN 'missing_in_system'
+                         WHEN l.line_no IS NULL THEN
+                           CASE WHEN (p.paid_at >= :windowStart AND p.paid_at < :rangeEnd) OR p.id IN (${earlierPending}) THEN 'unpaired' END
+                         WHEN p.amount <> l.amount OR (l.virtual_account IS NOT NULL AND p.virtual_account IS DISTINCT FROM l.virtual_account)
+                           THEN 'amount_mismatch'
+                         WHEN p.id IN (${earlierMissing}) THEN 'carried'
+                    END AS kind,
+                    l.line_no, l.amount AS bank_amount, l.virtual_account AS bank_virtual_account,
+                    p.id, p.amount, p.virtual_account, p.paid_at
+               FROM (SELECT line_no, amount, virtual_account, bank_reference FROM statement_lines WHERE run_id = :run AND outcome = 'matched') l
+               FULL JOIN (SELECT id, payment_ref, amount, virtual_account, paid_at FROM payments WHERE bank_channel_id = :channel) p
+                 ON p.payment_ref = l.bank_reference) k
+      WHERE kind IS NOT NULL`,
     p,
   );
-  await trx.raw('ANALYZE statement_unpaired');
+  await trx.raw('ANALYZE statement_differences');
+  await trx.raw(
+    `UPDATE statement_lines l
+        SET outcome = u.kind,
+            payment_id = u.id,
+            detail = CASE WHEN u.kind = 'missing_in_system' THEN NULL
+                          WHEN u.amount <> u.bank_amount
+                            THEN jsonb_build_object('field', 'amount', 'bank', u.bank_amount::text, 'kasda', u.amount::text)
+                          ELSE jsonb_build_object('field', 'virtual_account', 'bank', u.bank_virtual_account, 'kasda', u.virtual_account)
+                     END
+       FROM statement_differences u
+      WHERE u.kind IN ('missing_in_system', 'amount_mismatch') AND l.run_id = :run AND l.line_no = u.line_no`,
+    p,
+  );
 
-  // 4. The k-th unmatched line of a (VA, amount) pairs with the k-th unpaired payment of it, by time.
+  // 3. The k-th unmatched line of a (VA, amount) pairs with the k-th unpaired payment of it, by time.
   await trx.raw(
     `WITH open_lines AS (
        SELECT line_no, virtual_account, amount, posted_at,
@@ -153,12 +157,11 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
          FROM statement_lines
         WHERE run_id = :run AND outcome = 'missing_in_system' AND virtual_account IS NOT NULL
      ), free_payments AS (
-       SELECT u.id, n.virtual_account, u.amount, u.paid_at,
-              row_number() OVER (PARTITION BY n.virtual_account, u.amount ORDER BY u.paid_at, u.id) AS k
-         FROM statement_unpaired u
-         JOIN bank_notifications n ON n.id = u.notification_id
-        WHERE u.paid_at >= :windowStart AND u.paid_at < :rangeEnd
-          AND n.virtual_account IN (SELECT virtual_account FROM open_lines)
+       SELECT u.id, u.virtual_account, u.amount, u.paid_at,
+              row_number() OVER (PARTITION BY u.virtual_account, u.amount ORDER BY u.paid_at, u.id) AS k
+         FROM statement_differences u
+        WHERE u.kind = 'unpaired' AND u.paid_at >= :windowStart AND u.paid_at < :rangeEnd
+          AND u.virtual_account IN (SELECT virtual_account FROM open_lines)
      ), paired AS (
        UPDATE statement_lines l
           SET outcome = 'matched', payment_id = f.id, detail = jsonb_build_object('matched_by', 'virtual_account')
@@ -169,17 +172,17 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
               BETWEEN (f.paid_at AT TIME ZONE 'Asia/Jakarta')::date AND (f.paid_at AT TIME ZONE 'Asia/Jakarta')::date + :lag::int
        RETURNING l.line_no, l.payment_id
      )
-     UPDATE statement_unpaired u SET line_no = paired.line_no FROM paired WHERE u.id = paired.payment_id`,
+     UPDATE statement_differences u SET line_no = paired.line_no FROM paired WHERE u.kind = 'unpaired' AND u.id = paired.payment_id`,
     p,
   );
 
-  // 5. What is left of the payments, in the range or pending before, is missing or pending.
+  // 4. What is left of the payments, in the range or pending before, is missing or pending.
   await trx.raw(
     `INSERT INTO statement_payment_outcomes (run_id, payment_id, outcome)
      SELECT :run, u.id,
             CASE WHEN (u.paid_at AT TIME ZONE 'Asia/Jakarta')::date > :to::date - :lag::int THEN 'pending' ELSE 'missing_in_bank' END
-       FROM statement_unpaired u
-      WHERE u.counted AND u.line_no IS NULL`,
+       FROM statement_differences u
+      WHERE u.kind = 'unpaired' AND u.counted AND u.line_no IS NULL`,
     p,
   );
   await trx.raw(
@@ -251,11 +254,10 @@ async function openExceptions(trx: Knex.Transaction, p: Record<string, unknown>)
   const fromPayments = await trx.raw(
     `INSERT INTO reconciliation_exceptions
        (bank_channel_id, run_id, outcome, subject_key, payment_id, bill_id, virtual_account, bank_reference, occurred_at, amount)
-     SELECT :channel, :run, 'missing_in_bank', 'payment:' || pay.id, pay.id, pay.bill_id, n.virtual_account, pay.payment_ref,
+     SELECT :channel, :run, 'missing_in_bank', 'payment:' || pay.id, pay.id, pay.bill_id, pay.virtual_account, pay.payment_ref,
             pay.paid_at, pay.amount
        FROM statement_payment_outcomes o
        JOIN payments pay ON pay.id = o.payment_id
-       JOIN bank_notifications n ON n.id = pay.notification_id
       WHERE o.run_id = :run AND o.outcome = 'missing_in_bank'
      ON CONFLICT (bank_channel_id, outcome, subject_key) DO NOTHING`,
     p,
@@ -265,23 +267,19 @@ async function openExceptions(trx: Knex.Transaction, p: Record<string, unknown>)
 
 /**
  * A payment an earlier statement lacked that this one carries was only posted late: settled. The
- * line that carries it is found through the staged references (or the pairing by VA), not by
+ * line that carries it is found by the join of step 2 (carried) or the pairing by VA, not by
  * reading the run's matched lines, which are most of the file.
  */
 async function closeFoundLate(trx: Knex.Transaction, p: Record<string, unknown>): Promise<number> {
   const { rows } = await trx.raw(
     `WITH earlier AS MATERIALIZED (
-       SELECT e.id, e.payment_id, pay.payment_ref FROM reconciliation_exceptions e JOIN payments pay ON pay.id = e.payment_id
+       SELECT e.id, e.payment_id FROM reconciliation_exceptions e
         WHERE e.bank_channel_id = :channel AND e.outcome = 'missing_in_bank' AND e.status = 'open' AND e.run_id <> :run
-     ), carried AS (
-       SELECT x.payment_id, s.line_no FROM earlier x JOIN statement_staging s ON s.bank_reference = x.payment_ref
-       UNION ALL
-       SELECT u.id, u.line_no FROM statement_unpaired u WHERE u.line_no IS NOT NULL AND u.id IN (SELECT payment_id FROM earlier)
      ), found AS (
-       SELECT l.payment_id, min(l.line_no) AS line_no
-         FROM carried c JOIN statement_lines l ON l.run_id = :run AND l.line_no = c.line_no AND l.payment_id = c.payment_id
-        WHERE l.outcome = 'matched'
-        GROUP BY l.payment_id
+       SELECT u.id AS payment_id, min(u.line_no) AS line_no
+         FROM statement_differences u
+        WHERE u.line_no IS NOT NULL AND u.kind IN ('carried', 'unpaired') AND u.id IN (SELECT payment_id FROM earlier)
+        GROUP BY u.id
      )
      UPDATE reconciliation_exceptions e
         SET status = 'resolved', action = 'accept_difference', resolved_by = 'kasda:reconciliation', resolved_at = now(),

@@ -56,7 +56,7 @@ export interface ExceptionRow {
 
 export async function insertRun(
   trx: Knex,
-  row: Omit<RunRow, 'id' | 'counts' | 'duration_ms' | 'created_at'>,
+  row: Omit<RunRow, 'counts' | 'duration_ms' | 'created_at'>,
 ): Promise<RunRow> {
   const [run] = await trx('statement_runs').insert(row).returning('*');
   return run;

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { BankChannelRow, findChannelByCode } from '../../banks/registry';
@@ -85,13 +86,16 @@ export async function importStatement(
   try {
     const runId = await db.transaction(async (trx) => {
       const started = Date.now();
-      const load = await loadStatement(trx, parser, body, { from: input.from, to: input.to });
+      // The lines go in as the file streams, before the run row that needs the file's hash.
+      const id = crypto.randomUUID();
+      const load = await loadStatement(trx, parser, body, { from: input.from, to: input.to }, id);
       sha = load.sha256;
       const earlier = await findRunOfFile(trx, { ...key, file_sha256: sha });
       if (earlier) throw new SameFile(earlier.id);
       // Pending payments carry from one statement of a channel to the next: one at a time.
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?), ?)', ['statement_runs', channel.id]);
       const run = await insertRun(trx, {
+        id,
         ...key,
         settlement_lag_days: settlementLag(channel),
         file_name: input.fileName,

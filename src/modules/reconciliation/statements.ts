@@ -12,9 +12,10 @@ import { SeenLines } from './seen';
 
 /**
  * Loading a statement file: the request stream goes through a guard (size, line length, hash),
- * the format's parser, and a COPY into a temporary staging table, each step pulling from the one
- * before, so memory holds a few chunks whatever the file's size. The matcher then writes the
- * lines, with their outcomes, from the staging table in one statement.
+ * the format's parser, and a COPY straight into statement_lines, each step pulling from the one
+ * before, so memory holds a few chunks whatever the file's size. Each line goes in once, with a
+ * provisional outcome (rejected with its reason; duplicate when it may repeat an earlier line;
+ * else matched); the matcher then corrects the few lines that are not what they were taken for.
  *
  * The canonical CSV is parsed here rather than by PostgreSQL (COPY of the raw lines, split and
  * checked in SQL). Measured at a million lines: splitting the raw lines into a staging table with
@@ -24,7 +25,9 @@ import { SeenLines } from './seen';
  */
 export const MAX_STATEMENT_BYTES = 1024 * 1024 * 1024;
 export const MAX_LINE_BYTES = 16 * 1024;
-const COPY_BATCH_CHARS = 256 * 1024;
+const COPY_BATCH_BYTES = 256 * 1024;
+/** Room for a batch and a row past it: a row holds at most a line's cells or a reason quoting one. */
+const COPY_BUFFER_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /** Counts, hashes and bounds the raw bytes on their way to the parser. */
@@ -85,12 +88,35 @@ function copyField(v: string | null): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
+const DAY_MS = 86_400_000;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
 /**
- * A staged row. The posting time goes in as epoch milliseconds, an integer being much cheaper for
- * COPY to read than a timestamp; a valid line carries whether it may repeat an earlier one. A VA
+ * An instant as ISO 8601 in UTC, for COPY: the day's part is kept from the line before (a statement
+ * runs in time order), as Date.toISOString for every line cost more than the rest of the row.
+ */
+class InstantText {
+  private day = NaN;
+  private dayText = '';
+
+  format(ms: number): string {
+    const day = Math.floor(ms / DAY_MS) * DAY_MS;
+    if (day !== this.day) {
+      this.day = day;
+      this.dayText = new Date(day).toISOString().slice(0, 11);
+    }
+    const t = ms - day;
+    return `${this.dayText}${pad2(Math.floor(t / 3_600_000))}:${pad2(Math.floor(t / 60_000) % 60)}:${pad2(Math.floor(t / 1000) % 60)}.${pad3(t % 1000)}Z`;
+  }
+}
+
+/**
+ * A line as COPY text for statement_lines. A valid line that may repeat an earlier one (SeenLines)
+ * goes in as a duplicate, every other valid one as matched, for the matcher to confirm. A VA
  * (digits) and a bank reference (letters, digits and . _ / -) need no escaping.
  */
-function copyRow(r: StatementLine | StatementRejection, range: Bounds, seen: SeenLines) {
+function copyRow(r: StatementLine | StatementRejection, runId: string, range: Bounds, seen: SeenLines, instant: InstantText) {
   let reject = r.kind === 'rejected' ? r.reason : null;
   const postedMs = r.kind === 'line' ? r.postedAt.getTime() : 0;
   if (r.kind === 'line' && (postedMs < range.startMs || postedMs >= range.endMs)) {
@@ -98,34 +124,43 @@ function copyRow(r: StatementLine | StatementRejection, range: Bounds, seen: See
   }
   const line = r.kind === 'line' && reject === null ? r : null;
   const text = line
-    ? `${r.row}\t${postedMs}\t${line.virtualAccount ?? '\\N'}\t${line.amount}\t${line.bankReference ?? '\\N'}\t${copyField(line.description)}\t\\N\t${seen.check(line, postedMs) ? 't' : 'f'}\n`
-    : `${r.row}\t\\N\t\\N\t\\N\t\\N\t\\N\t${copyField(reject)}\t\\N\n`;
+    ? `${runId}\t${r.row}\t${instant.format(postedMs)}\t${line.virtualAccount ?? '\\N'}\t${line.amount}\t${line.bankReference ?? '\\N'}\t${copyField(line.description)}\t${seen.check(line, postedMs) ? 'duplicate' : 'matched'}\t\\N\n`
+    : `${runId}\t${r.row}\t\\N\t\\N\t\\N\t\\N\t\\N\trejected\t${copyField(reject)}\n`;
   return { text, rejected: line === null };
 }
 
 /**
- * Streams the file into the transaction's statement_staging table (dropped at commit). Rejected
- * rows go in with their reason, so one COPY carries the whole file.
+ * Streams the file into statement_lines as the lines of run `runId` (the run row is written once
+ * the file's hash is known, in the same transaction). Rejected rows go in with their reason, so
+ * one COPY carries the whole file.
  */
 export async function loadStatement(
   trx: Knex.Transaction,
   parser: StatementParser,
   body: Readable,
   range: { from: CalendarDate; to: CalendarDate },
+  runId: string,
 ): Promise<LoadResult> {
-  await trx.raw(`CREATE TEMPORARY TABLE statement_staging (
-      line_no integer NOT NULL, posted_ms bigint, virtual_account text, amount bigint, bank_reference text,
-      description text, reject_reason text, seen_before boolean
-    ) ON COMMIT DROP`);
   const bounds: Bounds = { ...range, startMs: Date.parse(`${range.from}T00:00:00+07:00`), endMs: Date.parse(`${addDays(range.to, 1)}T00:00:00+07:00`) };
   const intake = new Intake();
   body.once('error', (e) => intake.destroy(e));
   body.pipe(intake);
   const conn = (await trx.client.acquireConnection()) as PoolClient;
-  const copy = conn.query(copyFrom('COPY statement_staging FROM STDIN'));
+  const copy = conn.query(
+    copyFrom('COPY statement_lines (run_id, line_no, posted_at, virtual_account, amount, bank_reference, description, outcome, reject_reason) FROM STDIN'),
+  );
   const seen = new SeenLines();
+  const instant = new InstantText();
   const counts = { loaded: 0, rejected: 0, skipped: 0 };
-  let batch = '';
+  // Rows are encoded into one buffer as they come and sent a copy of it at a time: a string built
+  // up row by row would live long enough to be promoted and collected with the old generation.
+  const buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let used = 0;
+  const send = async () => {
+    const more = copy.write(Buffer.from(buffer.subarray(0, used)));
+    used = 0;
+    if (!more) await once(copy, 'drain');
+  };
   try {
     for await (const records of parser.parse(intake)) {
       for (const record of records) {
@@ -133,19 +168,17 @@ export async function loadStatement(
           counts.skipped++;
           continue;
         }
-        const row = copyRow(record, bounds, seen);
+        const row = copyRow(record, runId, bounds, seen, instant);
         if (row.rejected) counts.rejected++;
         else counts.loaded++;
-        batch += row.text;
+        // A UTF-16 unit takes at most 3 bytes in UTF-8.
+        if (used + 3 * row.text.length > COPY_BUFFER_BYTES) await send();
+        used += buffer.write(row.text, used);
       }
-      if (batch.length >= COPY_BATCH_CHARS) {
-        const more = copy.write(batch);
-        batch = '';
-        if (!more) await once(copy, 'drain');
-      }
+      if (used >= COPY_BATCH_BYTES) await send();
     }
     if (!intake.content) throw new AppError('statement_empty', 'The file is empty', 400);
-    copy.end(batch);
+    copy.end(Buffer.from(buffer.subarray(0, used)));
     await finished(copy);
   } catch (e) {
     copy.destroy(e as Error);
