@@ -1,14 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import type { Knex } from 'knex';
 import type { Response } from 'supertest';
-import { config, resetConfig } from '../../src/config';
+import { config } from '../../src/config';
 import { db } from '../../src/db';
 import { closeQueues } from '../../src/queues';
 import { sweep } from '../../src/modules/reconciliation/sweeper';
 import { sweepOptions } from '../../jobs/sweep';
 import { startStack, Stack, waitFor } from '../support/harness';
 import { assessAndIssue, bniEnvelope, expectLedgerVerified, postNotification } from '../support/payments';
+import { PrivateRedis } from '../support/private-redis';
 
 type Bill = { id: number; trx_id: string; virtual_account: string; amount: number };
 
@@ -184,64 +183,30 @@ describe('Notifications arriving together are written in one group and acknowled
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function redisAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
-
 describe('Redis down while a group is written', () => {
   let stack: Stack;
   let bills: Bill[];
-  let redis: ChildProcess;
-  let port: number;
-  const originalRedis = process.env.REDIS_URL;
+  const redis = new PrivateRedis();
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = startRedis(port);
-    process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
-    resetConfig();
-    await waitFor('private redis', () => redisAnswers(port));
+    await redis.start();
     stack = await startStack();
     bills = await assessAndIssue(stack);
   });
   afterAll(async () => {
     await stack.close();
-    redis.kill('SIGKILL');
-    process.env.REDIS_URL = originalRedis;
-    resetConfig();
+    await redis.close();
   });
 
   it('When Redis is away, then a concurrent group is still acknowledged and kept, and the sweeper queues it once Redis is back', async () => {
-    redis.kill('SIGKILL');
-    await waitFor('redis gone', async () => !(await redisAnswers(port)));
+    await redis.stop();
     const sent = bills.slice(0, 15).map((b) => ({ b, ntb: `NOREDIS-${b.id}` }));
     const answers = await Promise.all(sent.map(({ b, ntb }) => send(stack, installment(b, 1, ntb))));
     for (const r of answers) expect(r.body).toEqual({ status: '000' });
     const pending = await db()('bank_notifications').where('payment_ref', 'like', 'NOREDIS-%').pluck('status');
     expect(pending).toEqual(sent.map(() => 'pending'));
 
-    redis = startRedis(port);
-    await waitFor('redis back', () => redisAnswers(port));
+    await redis.start();
     await new Promise((r) => setTimeout(r, 500));
     await sweep(db(), sweepOptions({ stuckAfterMs: 0, inquiryLimit: 0 }));
     await waitFor(

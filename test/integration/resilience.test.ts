@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { config, resetConfig } from '../../src/config';
+import { config } from '../../src/config';
 import { db } from '../../src/db';
 import { closeQueues } from '../../src/queues';
 import { sweep } from '../../src/modules/reconciliation/sweeper';
 import { sweepOptions } from '../../jobs/sweep';
 import { startStack, Stack, waitFor } from '../support/harness';
 import { assessAndIssue, bniEnvelope, expectLedgerVerified, postNotification } from '../support/payments';
+import { PrivateRedis } from '../support/private-redis';
 
 type Bill = { id: number; trx_id: string; virtual_account: string; amount: number };
 
@@ -94,70 +94,36 @@ describe('A worker killed mid-burst loses and doubles nothing', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function redisAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
-
 describe('Redis down while notifications arrive delays payments, never loses them', () => {
   let stack: Stack;
   let bills: Bill[];
-  let redis: ChildProcess;
-  let port: number;
-  const originalRedis = process.env.REDIS_URL;
+  const redis = new PrivateRedis();
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = startRedis(port);
-    process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
-    resetConfig();
-    await waitFor('private redis', () => redisAnswers(port));
+    await redis.start();
     stack = await startStack();
     bills = await assessAndIssue(stack);
   });
   afterAll(async () => {
     await stack.close();
-    redis.kill('SIGKILL');
-    process.env.REDIS_URL = originalRedis;
-    resetConfig();
+    await redis.close();
   });
 
   it('When Redis stops, the bank still gets 000 for what was recorded; when it is back, the sweeper queues the rest', async () => {
     const sent = installments(bills, 40);
     for (const s of sent.slice(0, 10)) expect((await postNotification(stack, s.envelope)).body).toEqual({ status: '000' });
 
-    redis.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    await redis.stop();
     for (const s of sent.slice(10, 30)) expect((await postNotification(stack, s.envelope)).body).toEqual({ status: '000' });
     const [{ n: pending }] = await db()('bank_notifications').where({ status: 'pending' }).count<{ n: number }[]>('* as n');
     expect(pending).toBeGreaterThan(0);
 
-    redis = startRedis(port);
-    await waitFor('redis back', () => redisAnswers(port));
+    await redis.start();
     await new Promise((r) => setTimeout(r, 500));
     for (const s of sent.slice(30)) expect((await postNotification(stack, s.envelope)).body).toEqual({ status: '000' });
     await sweep(db(), sweepOptions({ stuckAfterMs: 0, inquiryLimit: 0 }));
     await expectAllApplied(sent);
-    expect(config().REDIS_URL).toBe(`redis://127.0.0.1:${port}`);
+    expect(config().REDIS_URL).toBe(redis.url);
     await closeQueues();
   });
 });
