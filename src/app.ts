@@ -18,7 +18,7 @@ import { logger } from './logger';
 import { httpDuration, queueDepth, registry } from './metrics';
 import { assessmentRoutes } from './modules/assessments/routes';
 import { allow, authenticate, authenticateDashboard } from './modules/auth/middleware';
-import { perIp, perToken } from './modules/auth/rate-limits';
+import { countRequestsIn, perIp, perToken } from './modules/auth/rate-limits';
 import { billRoutes } from './modules/bills/routes';
 import { callbackRoutes } from './modules/payments/callback-routes';
 import { paymentRoutes } from './modules/payments/routes';
@@ -116,6 +116,9 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: queueNames.map((n) => new BullMQAdapter(queue(n))), serverAdapter: board });
   app.use('/admin/queues', authenticateDashboard, allow('admin'), board.getRouter());
+
+  // Request limits count in Redis, shared by every API process; bound before the routes make them.
+  countRequestsIn(redis);
 
   // Streams its body: ahead of the API router's body parsers (see the route).
   app.use('/api/v1/reconciliation/statements', statementUploadRoutes());

@@ -1,36 +1,76 @@
 import type { Request } from 'express';
-import rateLimit, { Options } from 'express-rate-limit';
+import rateLimit, { IncrementResponse, Options } from 'express-rate-limit';
+import type Redis from 'ioredis';
+import { RedisReply, RedisStore } from 'rate-limit-redis';
 import { config } from '../../config';
 import { AppError } from '../../errors';
+import { logger } from '../../logger';
 
 /**
- * Request limits per client IP, per token and for sign-in, each counted over a minute in this
- * process's memory (a deployment with several API processes multiplies them by the count). Over a
- * limit answers 429 `rate_limited` in the API's error shape, with RateLimit headers saying when
- * to come back.
+ * Request limits per client IP, per token and for sign-in, each counted over a minute in Redis, so
+ * every API process draws on the same budget. Over a limit answers 429 `rate_limited` in the API's
+ * error shape, with RateLimit headers saying when to come back. When Redis cannot count, requests
+ * pass unlimited and a warning is logged: an outage of the counters does not take the API down.
  */
-function limiter(limit: number, what: string, extra: Partial<Options> = {}) {
+
+/**
+ * rate-limit-redis loads its Lua script once, when the limiter is made; an API started while Redis
+ * was away (or before its connection was ready) would otherwise never count. Loads it again on use.
+ */
+class RedisCounters extends RedisStore {
+  override async increment(key: string): Promise<IncrementResponse> {
+    this.incrementScriptSha = this.incrementScriptSha.catch(() => this.loadIncrementScript());
+    return super.increment(key);
+  }
+}
+
+let counters: Redis | undefined;
+
+/**
+ * The Redis connection the limiters made from here on count in (the app's own). The sign-in routes
+ * make theirs without arguments, so the app names the connection once, before building its routes.
+ */
+export function countRequestsIn(redis: Redis): void {
+  counters = redis;
+}
+
+function limiter(limit: number, what: string, identifier: string, extra: Partial<Options> = {}) {
+  const redis = counters;
+  if (!redis) throw new Error('rate limits need a Redis connection: call countRequestsIn first');
   return rateLimit({
     windowMs: 60_000,
     limit,
+    identifier,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    store: new RedisCounters({
+      // Under the deployment's key prefix, so deployments (and test runs) sharing a Redis stay apart.
+      prefix: `${config().QUEUE_PREFIX}:rl:${identifier}:`,
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+    }),
+    passOnStoreError: true,
+    logger: {
+      warn: (err, msg) => logger.warn({ err, limiter: identifier }, msg),
+      error: (err, msg) => logger.warn({ err, limiter: identifier }, msg),
+    },
     handler: (_req, _res, next) => next(new AppError('rate_limited', `Too many ${what}; slow down and retry after the reset the RateLimit header gives`, 429)),
     ...extra,
   });
 }
 
-export const perIp = () => limiter(config().RATE_LIMIT_PER_MINUTE, 'requests from this address', { identifier: 'ip' });
+export const perIp = () => limiter(config().RATE_LIMIT_PER_MINUTE, 'requests from this address', 'ip');
 
 /** After authentication: one client behind a shared address (or many addresses) is still held to its own budget. */
 export const perToken = () =>
-  limiter(config().RATE_LIMIT_PER_TOKEN_PER_MINUTE, 'requests with this token', {
-    identifier: 'token',
+  limiter(config().RATE_LIMIT_PER_TOKEN_PER_MINUTE, 'requests with this token', 'token', {
     keyGenerator: (req: Request) => {
       const p = req.principal!;
       return `${p.role}:${p.sub}:${p.npwrd ?? p.opd ?? ''}`;
     },
   });
 
-/** Password and API-key guesses per address; wrong passwords also lock the account (see sessions). */
-export const signInAttempts = () => limiter(config().SIGN_IN_RATE_LIMIT_PER_MINUTE, 'sign-in attempts from this address', { identifier: 'sign-in' });
+/**
+ * Password and API-key guesses per address, the sign-in and token endpoints drawing on one budget;
+ * wrong passwords also lock the account (see sessions).
+ */
+export const signInAttempts = () => limiter(config().SIGN_IN_RATE_LIMIT_PER_MINUTE, 'sign-in attempts from this address', 'sign-in');
