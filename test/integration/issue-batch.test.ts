@@ -3,11 +3,10 @@ import { IssueBatcher } from '../../jobs/issue-va';
 import { connectorFor, findChannelByCode, virtualAccountFor } from '../../src/banks/registry';
 import { resetConfig } from '../../src/config';
 import { db } from '../../src/db';
-import { runAssessment } from '../../src/modules/assessments/service';
 import { createAtBank, finalizeIssues, IssueOutcome, PreparedIssue, prepareIssues } from '../../src/modules/bills/issuing';
 import { BNI_CHANNEL } from '../../seeds/padang';
 import { startStack, Stack } from '../support/harness';
-import { billRow, expectLedgerVerified } from '../support/payments';
+import { assessTowers, billRow, expectLedgerVerified } from '../support/payments';
 
 type Bill = { id: number; bill_no: string; amount: number; status: string; trx_id: string | null; virtual_account: string | null };
 
@@ -27,12 +26,7 @@ describe('VAs issued in batches', () => {
     // Short, so a late answer from the bank is a timeout.
     process.env.BNI_TIMEOUT_MS = '300';
     resetConfig();
-    const admin = stack.token({ role: 'admin' });
-    const res = await request(stack.url)
-      .post('/api/v1/assessments')
-      .set('Authorization', `Bearer ${admin}`)
-      .send({ levy_type: 'retribusi-menara', period: '2027' });
-    await runAssessment(db(), res.body.id);
+    await assessTowers(stack);
     bills = await db()('bills').orderBy('id');
     expect(bills.length).toBeGreaterThanOrEqual(16);
   });

@@ -3,9 +3,9 @@ import request from 'supertest';
 import { decrypt, encrypt } from '../../src/banks/bni-ecollection/bni-enc';
 import { config, resetConfig } from '../../src/config';
 import { db } from '../../src/db';
-import { runAssessment } from '../../src/modules/assessments/service';
 import { issueBill } from '../../src/modules/bills/issuing';
 import { startStack, Stack, waitFor } from '../support/harness';
+import { assessTowers } from '../support/payments';
 
 /** The bank's error answers, produced by nock at the HTTP boundary, and what each leaves behind. */
 const BNI = 'http://bni.test';
@@ -21,11 +21,7 @@ describe('Issuing a VA when BNI answers with an error', () => {
     process.env.BNI_BASE_URL = `${BNI}/`;
     process.env.BNI_TIMEOUT_MS = '300';
     resetConfig();
-    const res = await request(stack.url)
-      .post('/api/v1/assessments')
-      .set('Authorization', `Bearer ${admin}`)
-      .send({ levy_type: 'retribusi-menara', period: '2027' });
-    await runAssessment(db(), res.body.id);
+    await assessTowers(stack);
     billIds = (await db()('bills').orderBy('id').select('id')).map((b: { id: number }) => b.id);
   });
   afterEach(() => nock.cleanAll());

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import request from 'supertest';
 import { db } from '../../src/db';
-import { runAssessment } from '../../src/modules/assessments/service';
 import { verifyToken } from '../../src/modules/auth/tokens';
 import { queue, QUEUES } from '../../src/queues';
 import { startWorkers } from '../../src/worker';
 import { sweepOptions } from '../../jobs/sweep';
 import { sweep } from '../../src/modules/reconciliation/sweeper';
 import { startStack, Stack, waitFor } from '../support/harness';
+import { assessTowers } from '../support/payments';
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
@@ -28,12 +27,7 @@ describe('The sweeper and the CLI', () => {
   afterAll(() => stack.close());
 
   it('When the queued VA jobs are lost (Redis flushed), then the sweeper queues the bills again and they get issued', async () => {
-    const admin = stack.token({ role: 'admin' });
-    const res = await request(stack.url)
-      .post('/api/v1/assessments')
-      .set('Authorization', `Bearer ${admin}`)
-      .send({ levy_type: 'retribusi-menara', period: '2027' });
-    await runAssessment(db(), res.body.id);
+    await assessTowers(stack);
     await queue(QUEUES.issueVa('bni-ecollection')).obliterate({ force: true });
     expect(await db()('bills').where({ status: 'draft' }).count('* as n').first()).toEqual({ n: 22 });
 

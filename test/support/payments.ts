@@ -3,20 +3,36 @@ import { encrypt } from '../../src/banks/bni-ecollection/bni-enc';
 import { formatWib, formatWibIso } from '../../src/banks/bni-ecollection/connector';
 import { config } from '../../src/config';
 import { db } from '../../src/db';
+import { runAssessment } from '../../src/modules/assessments/service';
 import { verifyLedger } from '../../src/modules/ledger/verify';
 import { Stack, waitFor } from './harness';
 
-/** Helpers for payment tests: bills issued on the simulator, BNI notifications built by hand. */
-export async function assessAndIssue(stack: Stack, period = '2027') {
+/** Asks the API to assess the tower levy for a period; answers the assessment run's id. */
+async function requestTowerAssessment(stack: Stack, period: string): Promise<string> {
   const admin = stack.token({ role: 'admin' });
   const res = await request(stack.url)
     .post('/api/v1/assessments')
     .set('Authorization', `Bearer ${admin}`)
     .send({ levy_type: 'retribusi-menara', period });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+/**
+ * The tower levy assessed in this process, for a stack started without workers: the bills stay
+ * drafts and their VA jobs wait in the queue.
+ */
+export async function assessTowers(stack: Stack, period = '2027'): Promise<void> {
+  await runAssessment(db(), await requestTowerAssessment(stack, period));
+}
+
+/** Helpers for payment tests: bills issued on the simulator, BNI notifications built by hand. */
+export async function assessAndIssue(stack: Stack, period = '2027') {
+  const assessmentId = await requestTowerAssessment(stack, period);
   return waitFor(
     'every bill issued',
     async () => {
-      const bills = await db()('bills').where({ assessment_id: res.body.id }).orderBy('id');
+      const bills = await db()('bills').where({ assessment_id: assessmentId }).orderBy('id');
       return bills.length > 0 && bills.every((b: { status: string }) => b.status === 'issued') ? bills : undefined;
     },
     60_000,
