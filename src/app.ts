@@ -18,7 +18,7 @@ import { logger } from './logger';
 import { httpDuration, queueDepth, registry } from './metrics';
 import { assessmentRoutes } from './modules/assessments/routes';
 import { allow, authenticate, authenticateDashboard } from './modules/auth/middleware';
-import { countRequestsIn, perIp, perToken } from './modules/auth/rate-limits';
+import { requestLimits } from './modules/auth/rate-limits';
 import { billRoutes } from './modules/bills/routes';
 import { callbackRoutes } from './modules/payments/callback-routes';
 import { paymentRoutes } from './modules/payments/routes';
@@ -117,19 +117,19 @@ export async function createApp({ db, redis }: AppDeps): Promise<express.Express
   createBullBoard({ queues: queueNames.map((n) => new BullMQAdapter(queue(n))), serverAdapter: board });
   app.use('/admin/queues', authenticateDashboard, allow('admin'), board.getRouter());
 
-  // Request limits count in Redis, shared by every API process; bound before the routes make them.
-  countRequestsIn(redis);
+  // Request limits count in Redis, shared by every API process.
+  const limits = requestLimits(redis);
 
   // Streams its body: ahead of the API router's body parsers (see the route).
-  app.use('/api/v1/reconciliation/statements', statementUploadRoutes());
+  app.use('/api/v1/reconciliation/statements', statementUploadRoutes(limits));
 
   const api = Router();
-  api.use(perIp());
+  api.use(limits.perIp);
   api.use(express.json({ limit: config().BODY_LIMIT, strict: true }));
   api.use(express.text({ type: 'text/csv', limit: CSV_BODY_LIMIT }));
-  api.use(signInRoutes());
+  api.use(signInRoutes(limits));
   api.use(authenticate);
-  api.use(perToken());
+  api.use(limits.perToken);
   api.use(
     OpenApiValidator.middleware({
       apiSpec: spec,

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import rateLimit, { IncrementResponse, Options } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { RedisReply, RedisStore } from 'rate-limit-redis';
@@ -24,19 +24,7 @@ class RedisCounters extends RedisStore {
   }
 }
 
-let counters: Redis | undefined;
-
-/**
- * The Redis connection the limiters made from here on count in (the app's own). The sign-in routes
- * make theirs without arguments, so the app names the connection once, before building its routes.
- */
-export function countRequestsIn(redis: Redis): void {
-  counters = redis;
-}
-
-function limiter(limit: number, what: string, identifier: string, extra: Partial<Options> = {}) {
-  const redis = counters;
-  if (!redis) throw new Error('rate limits need a Redis connection: call countRequestsIn first');
+function limiter(redis: Redis, limit: number, what: string, identifier: string, extra: Partial<Options> = {}): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,
@@ -58,19 +46,25 @@ function limiter(limit: number, what: string, identifier: string, extra: Partial
   });
 }
 
-export const perIp = () => limiter(config().RATE_LIMIT_PER_MINUTE, 'requests from this address', 'ip');
+export interface RequestLimits {
+  /** Requests per client address. */
+  perIp: RequestHandler;
+  /** After authentication: one client behind a shared address (or many addresses) is still held to its own budget. */
+  perToken: RequestHandler;
+  /** Password and API-key guesses per address, the sign-in and token endpoints drawing on one budget; wrong passwords also lock the account (see sessions). */
+  signIn: RequestHandler;
+}
 
-/** After authentication: one client behind a shared address (or many addresses) is still held to its own budget. */
-export const perToken = () =>
-  limiter(config().RATE_LIMIT_PER_TOKEN_PER_MINUTE, 'requests with this token', 'token', {
-    keyGenerator: (req: Request) => {
-      const p = req.principal!;
-      return `${p.role}:${p.sub}:${p.npwrd ?? p.opd ?? ''}`;
-    },
-  });
-
-/**
- * Password and API-key guesses per address, the sign-in and token endpoints drawing on one budget;
- * wrong passwords also lock the account (see sessions).
- */
-export const signInAttempts = () => limiter(config().SIGN_IN_RATE_LIMIT_PER_MINUTE, 'sign-in attempts from this address', 'sign-in');
+/** The app's limiters, made once and counting in the app's Redis connection. */
+export function requestLimits(redis: Redis): RequestLimits {
+  return {
+    perIp: limiter(redis, config().RATE_LIMIT_PER_MINUTE, 'requests from this address', 'ip'),
+    perToken: limiter(redis, config().RATE_LIMIT_PER_TOKEN_PER_MINUTE, 'requests with this token', 'token', {
+      keyGenerator: (req: Request) => {
+        const p = req.principal!;
+        return `${p.role}:${p.sub}:${p.npwrd ?? p.opd ?? ''}`;
+      },
+    }),
+    signIn: limiter(redis, config().SIGN_IN_RATE_LIMIT_PER_MINUTE, 'sign-in attempts from this address', 'sign-in'),
+  };
+}

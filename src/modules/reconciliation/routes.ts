@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { db } from '../../db';
 import { AppError, ValidationFailed } from '../../errors';
 import { allow, authenticate, principal } from '../auth/middleware';
-import { perIp, perToken } from '../auth/rate-limits';
+import type { RequestLimits } from '../auth/rate-limits';
 import { exportExceptionsCsv, getRun, importResolutions, importStatement, listExceptions, resolveOne } from './service';
 
 const writers = allow('finance', 'admin');
@@ -64,9 +64,9 @@ function multipartFile(req: Request): Promise<{ stream: Readable; fileName: stri
  * files through multer). It applies the API's rate limits and checks the token and its query
  * itself, as strictly as the contract.
  */
-export function statementUploadRoutes(): Router {
+export function statementUploadRoutes(limits: RequestLimits): Router {
   const router = Router();
-  router.post('/', perIp(), authenticate, perToken(), writers, uploadStatement);
+  router.post('/', limits.perIp, authenticate, limits.perToken, writers, uploadStatement);
   return router;
 }
 

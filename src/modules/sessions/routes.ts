@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { db } from '../../db';
 import { AppError, NotFound } from '../../errors';
 import { allow, principal } from '../auth/middleware';
-import { signInAttempts } from '../auth/rate-limits';
+import type { RequestLimits } from '../auth/rate-limits';
 import { createApiKey, exchangeApiKey, InvalidClient, listApiKeys, revokeApiKey } from './api-keys';
 import { clearSessionCookie, setSessionCookie } from './cookies';
 import { currentSession, signIn, signOut } from './service';
@@ -36,19 +36,19 @@ function clientCredentials(req: Request, body: z.infer<typeof tokenBody>): { id:
 
 /**
  * Routes that take no token: they hand tokens out. Mounted before authentication, so they check
- * their bodies here (the contract documents them like every other route). Made per app, so each
- * has its own attempt counters under the configuration it started with.
+ * their bodies here (the contract documents them like every other route). Both draw on the app's
+ * sign-in budget.
  */
-export function signInRoutes(): Router {
+export function signInRoutes(limits: RequestLimits): Router {
   const routes = Router();
-  routes.post('/auth/sign-in', signInAttempts(), async (req, res) => {
+  routes.post('/auth/sign-in', limits.signIn, async (req, res) => {
     const body = parsed(signInBody, req.body);
     const s = await signIn(db(), { email: body.email, password: body.password, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
     setSessionCookie(res, s.token);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ user: s.user, csrf_token: s.csrfToken, expires_at: s.expiresAt.toISOString() });
   });
-  routes.post('/auth/token', express.urlencoded({ extended: false, limit: '4kb' }), signInAttempts(), async (req, res) => {
+  routes.post('/auth/token', express.urlencoded({ extended: false, limit: '4kb' }), limits.signIn, async (req, res) => {
     const { id, secret } = clientCredentials(req, parsed(tokenBody, req.body));
     res.setHeader('Cache-Control', 'no-store');
     res.json(await exchangeApiKey(db(), id, secret));
