@@ -1,5 +1,5 @@
 import { cloneElement, ReactElement, ReactNode, useCallback, useEffect, useId, useState } from 'react';
-import { ApiError } from '../api';
+import { ApiError, qs } from '../api';
 import { useT } from '../i18n';
 import type { BillStatus } from '../types';
 
@@ -103,6 +103,30 @@ export function Field({ label, children, hint }: { label: string; children: Reac
         </span>
       )}
     </div>
+  );
+}
+
+/** The from/to dates of a period, as the finance pages filter and upload by them. */
+export function DateRange({ from, to, onFrom, onTo, required }: { from: string; to: string; onFrom(v: string): void; onTo(v: string): void; required?: boolean }) {
+  const t = useT();
+  return (
+    <>
+      <Field label={t('recon.from')}>
+        <input type="date" value={from} onChange={(e) => onFrom(e.target.value)} required={required} />
+      </Field>
+      <Field label={t('recon.to')}>
+        <input type="date" value={to} onChange={(e) => onTo(e.target.value)} required={required} />
+      </Field>
+    </>
+  );
+}
+
+/** A report's CSV and PDF downloads: the report's path with its filters. */
+export function ReportDownloads({ path, params }: { path: string; params: Record<string, string | number> }) {
+  return (
+    <>
+      <Download href={`${path}${qs({ ...params, format: 'csv' })}`}>CSV</Download> <Download href={`${path}${qs({ ...params, format: 'pdf' })}`}>PDF</Download>
+    </>
   );
 }
 

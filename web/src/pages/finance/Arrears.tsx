@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, qs } from '../../api';
 import { DataTable, numeric } from '../../components/DataTable';
-import { Download, ErrorMessage, Field, Loading, useLoad } from '../../components/ui';
+import { ErrorMessage, Field, Loading, ReportDownloads, useLoad } from '../../components/ui';
 import { date, rupiah, todayWib } from '../../format';
 import { useLang, useT } from '../../i18n';
 import type { AgeingBuckets, ArrearsAgeing } from '../../types';
@@ -21,8 +21,7 @@ export function Arrears() {
         <Field label={t('arrears.asOf')}>
           <input type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
         </Field>
-        <Download href={`/reports/arrears-ageing${qs({ as_of: asOf, format: 'csv' })}`}>CSV</Download>
-        <Download href={`/reports/arrears-ageing${qs({ as_of: asOf, format: 'pdf' })}`}>PDF</Download>
+        <ReportDownloads path="/reports/arrears-ageing" params={{ as_of: asOf }} />
       </div>
       <ErrorMessage error={error} />
       <Loading when={loading} />

@@ -1,7 +1,7 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { api, qs } from '../../api';
 import { DataTable, numeric } from '../../components/DataTable';
-import { ErrorMessage, Field, Notice, useLoad } from '../../components/ui';
+import { DateRange, ErrorMessage, Field, Notice, useLoad } from '../../components/ui';
 import { dateTime, rupiah, todayWib } from '../../format';
 import { useLang, useT } from '../../i18n';
 import { useUser } from '../../session';
@@ -68,12 +68,7 @@ function Upload({ onRun }: { onRun: (r: StatementRun) => void }) {
             ))}
           </select>
         </Field>
-        <Field label={t('recon.from')}>
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
-        </Field>
-        <Field label={t('recon.to')}>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
-        </Field>
+        <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} required />
         <Field label={t('recon.format')}>
           <select value={format} onChange={(e) => setFormat(e.target.value)}>
             <option value="canonical">Kasda CSV</option>

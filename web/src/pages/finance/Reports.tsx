@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { api, qs } from '../../api';
-import { Download, Field, useLoad } from '../../components/ui';
+import { api } from '../../api';
+import { DateRange, Field, ReportDownloads, useLoad } from '../../components/ui';
 import { todayWib } from '../../format';
 import { useT } from '../../i18n';
 import type { LevyType } from '../../types';
@@ -14,21 +14,11 @@ export function Reports() {
   const [year, setYear] = useState(Number(today.slice(0, 4)));
   const levyTypes = useLoad(() => api<{ data: LevyType[] }>('/levy-types'), []);
   const [levy, setLevy] = useState('retribusi-menara');
-  const both = (path: string, params: Record<string, string | number>) => (
-    <>
-      <Download href={`${path}${qs({ ...params, format: 'csv' })}`}>CSV</Download> <Download href={`${path}${qs({ ...params, format: 'pdf' })}`}>PDF</Download>
-    </>
-  );
   return (
     <>
       <h1>{t('reports.title')}</h1>
       <div className="filters">
-        <Field label={t('recon.from')}>
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </Field>
-        <Field label={t('recon.to')}>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </Field>
+        <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <Field label={t('reports.year')}>
           <input type="number" min={2000} max={2100} value={year} onChange={(e) => setYear(Number(e.target.value))} />
         </Field>
@@ -46,22 +36,22 @@ export function Reports() {
         <li>
           <h2>{t('reports.dailyRecap')}</h2>
           <p>{t('reports.dailyRecapLead')}</p>
-          {both('/reports/daily-recap', { from, to })}
+          <ReportDownloads path="/reports/daily-recap" params={{ from, to }} />
         </li>
         <li>
           <h2>{t('reports.realisation')}</h2>
           <p>{t('reports.realisationLead')}</p>
-          {both('/reports/realisation', { year })}
+          <ReportDownloads path="/reports/realisation" params={{ year }} />
         </li>
         <li>
           <h2>{t('arrears.title')}</h2>
           <p>{t('reports.arrearsLead')}</p>
-          {both('/reports/arrears-ageing', { as_of: to })}
+          <ReportDownloads path="/reports/arrears-ageing" params={{ as_of: to }} />
         </li>
         <li>
           <h2>{t('reports.payerObjects')}</h2>
           <p>{t('reports.payerObjectsLead')}</p>
-          {both('/reports/payer-objects', { levy_type: levy, ...(levy === 'retribusi-menara' ? { by: 'kecamatan' } : {}) })}
+          <ReportDownloads path="/reports/payer-objects" params={{ levy_type: levy, ...(levy === 'retribusi-menara' ? { by: 'kecamatan' } : {}) }} />
         </li>
       </ul>
     </>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, qs } from '../../api';
 import { DataTable, numeric } from '../../components/DataTable';
-import { Download, ErrorMessage, Field, Loading, Notice, useLoad } from '../../components/ui';
+import { DateRange, Download, ErrorMessage, Field, Loading, Notice, useLoad } from '../../components/ui';
 import { date, rupiah, todayWib } from '../../format';
 import { useLang, useT } from '../../i18n';
 import { useUser } from '../../session';
@@ -33,12 +33,7 @@ export function StsRegister() {
     <>
       <h1>{t('sts.title')}</h1>
       <div className="filters">
-        <Field label={t('recon.from')}>
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </Field>
-        <Field label={t('recon.to')}>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </Field>
+        <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} />
       </div>
       {(user.role === 'finance' || user.role === 'admin') && (
         <div className="filters">
