@@ -11,8 +11,14 @@ process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 nock.disableNetConnect();
 nock.enableNetConnect(/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/);
 
-// nock patches Node's shared http module; each test file loads its own copy of nock, so the copy of
-// the file that ends must take its patch away before the next one installs its own.
+// nock patches Node's shared http module, and each test file loads its own copy of nock. A copy is
+// active only while its own file's tests run: a file whose tests are all skipped runs no hooks,
+// and its copy, left active from its import on, stood in front of every later file's copy and
+// refused their requests ("Disallowed net connect") with their interceptors still pending.
+nock.restore();
+beforeAll(() => {
+  nock.activate();
+});
 afterAll(() => {
   nock.cleanAll();
   nock.restore();
