@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { STATEMENT_PARSERS, statementParser, StatementLine, StatementRecord } from '../../src/modules/reconciliation/parsers';
+import { BufferedLine } from '../../src/modules/reconciliation/parsers/types';
 import { SeenLines } from '../../src/modules/reconciliation/seen';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'statements', name));
@@ -14,9 +15,16 @@ function chunked(text: string | Buffer, size = 7): Readable {
   return Readable.from(pieces, { objectMode: false });
 }
 
+/** A line as plain data, whether the parser gave it as such or still in its bytes (BufferedLine). */
+function plain(r: StatementRecord): StatementRecord {
+  if (r.kind !== 'line') return r;
+  const { row, postedAt, virtualAccount, amount, bankReference, description } = r;
+  return { kind: 'line', row, postedAt, virtualAccount, amount, bankReference, description };
+}
+
 async function parse(format: string, text: string | Buffer, size?: number): Promise<StatementRecord[]> {
   const out: StatementRecord[] = [];
-  for await (const batch of statementParser(format)!.parse(chunked(text, size))) out.push(...batch);
+  for await (const batch of statementParser(format)!.parse(chunked(text, size))) out.push(...batch.map(plain));
   return out;
 }
 
@@ -155,6 +163,55 @@ describe('statement parsers', () => {
         [6, expect.stringMatching(/^amount starts with "-"/)],
       ]);
       expect(lines(rs).map((l) => l.row)).toEqual([3]);
+    });
+    it('When a line is read straight from its bytes, then it is the line the general reading gives', async () => {
+      // Unquoted ASCII lines take the byte path (spaces around a cell are not part of it); the same
+      // lines quoted take the general one.
+      const rows = [
+        ['2026-11-28 14:05:00', '9880012300000001', '4900000', 'NTB-01/A_b.c', 'SETORAN VA 9880012300000001'],
+        ['2026-11-28 00:00:00', '', '7', '', 'padded'],
+        ['2026-12-31 23:59:59', '98800123', '000012', 'R9', ''],
+      ];
+      const bare = header + rows.map((r) => r.join(' , ')).join('\n') + '\n';
+      const quoted = header + rows.map((r) => r.map((c) => `"${c}"`).join(',')).join('\n') + '\n';
+      const fast = [];
+      for await (const batch of statementParser('canonical')!.parse(chunked(bare, 64))) fast.push(...batch);
+      expect(fast.every((r) => r instanceof BufferedLine)).toBe(true);
+      expect(await parse('canonical', bare)).toEqual(await parse('canonical', quoted));
+      expect((await parse('canonical', bare))[1]).toMatchObject({ virtualAccount: null, bankReference: null, description: 'padded', amount: 7 });
+
+      // A repeat is a repeat whichever way either occurrence was read.
+      const general = [];
+      for await (const batch of statementParser('canonical')!.parse(chunked(quoted, 64))) general.push(...batch);
+      for (const [first, again] of [
+        [general, fast],
+        [fast, general],
+      ]) {
+        const seen = new SeenLines();
+        for (const r of first) expect(seen.check(r as StatementLine, (r as StatementLine).postedAt.getTime())).toBe(false);
+        for (const r of again) expect(seen.check(r as StatementLine, (r as StatementLine).postedAt.getTime())).toBe(true);
+      }
+    });
+
+    it('When a line is not plain (a formula, a tab, a wrong count of cells, text beyond ASCII), then it is read the general way', async () => {
+      const rs = await parse(
+        'canonical',
+        header +
+          '2026-11-28 10:00:00,,1,R1,=HYPERLINK("x")\n' +
+          '2026-11-28 10:00:00,,1,R2,tab\there\n' +
+          '2026-11-28 10:00:00,,1,R3\n' +
+          '2026-11-28 10:00:00,,1,R4,Pembayaran café\n' +
+          '2026-11-28 10:00:00,,0,R5,zero\n',
+      );
+      expect(rejected(rs)).toEqual([
+        [2, expect.stringMatching(/^description starts with "="/)],
+        [4, 'missing column description'],
+        [6, 'amount is zero'],
+      ]);
+      expect(lines(rs)).toEqual([
+        expect.objectContaining({ row: 3, description: 'tab\there' }),
+        expect.objectContaining({ row: 5, description: 'Pembayaran café' }),
+      ]);
     });
   });
 

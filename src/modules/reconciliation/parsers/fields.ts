@@ -149,6 +149,34 @@ export async function* textLines(input: Readable): AsyncGenerator<{ lines: strin
   if (tail !== '') yield { lines: [withoutCr(tail)], first: next };
 }
 
+/**
+ * The lines of a stream as byte ranges, for a parser that reads most lines without decoding them:
+ * one batch per chunk read, `bounds` holding each line's start and end (the newline and a CR
+ * before it left out) in `buf`, `first` the line number of the first. A line cut by the end of a
+ * chunk is carried into the next one.
+ */
+export async function* byteLines(input: Readable): AsyncGenerator<{ buf: Buffer; bounds: number[]; first: number }> {
+  let tail: Buffer | null = null;
+  let next = 1;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const buf: Buffer = tail ? Buffer.concat([tail, chunk]) : chunk;
+    const bounds: number[] = [];
+    let start = 0;
+    for (let nl = buf.indexOf(NEWLINE); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+      bounds.push(start, nl > start && buf[nl - 1] === CR ? nl - 1 : nl);
+      start = nl + 1;
+    }
+    tail = start < buf.length ? buf.subarray(start) : null;
+    if (bounds.length === 0) continue;
+    yield { buf, bounds, first: next };
+    next += bounds.length / 2;
+  }
+  if (tail) yield { buf: tail, bounds: [0, tail[tail.length - 1] === CR ? tail.length - 1 : tail.length], first: next };
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
 function withoutCr(text: string): string {
   return text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
 }
