@@ -9,6 +9,8 @@ import * as m007 from './20261129_007_interest';
 import * as m008 from './20261129_008_performance';
 import * as m009 from './20261129_009_users';
 import * as m010 from './20261130_010_reconciliation_speed';
+import * as m011 from './20261130_011_shared_payment_references';
+import * as m012 from './20261130_012_statement_lines_unkeyed';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -25,6 +27,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_008_performance': m008,
   '20261129_009_users': m009,
   '20261130_010_reconciliation_speed': m010,
+  '20261130_011_shared_payment_references': m011,
+  '20261130_012_statement_lines_unkeyed': m012,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -86,10 +86,12 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
     await trx.raw('ANALYZE statement_repeated');
     await trx.raw(
       `UPDATE statement_lines l
-          SET outcome = CASE WHEN r.line_no IS NULL THEN 'matched' ELSE 'duplicate' END,
-              detail = CASE WHEN r.line_no IS NOT NULL THEN jsonb_build_object('first_line', r.first_line, 'occurrence', r.occurrence) END
-         FROM statement_lines f LEFT JOIN statement_repeated r ON r.line_no = f.line_no
-        WHERE f.run_id = :run AND f.outcome = 'duplicate' AND l.run_id = :run AND l.line_no = f.line_no`,
+          SET outcome = CASE WHEN f.repeat_of IS NULL THEN 'matched' ELSE 'duplicate' END,
+              detail = CASE WHEN f.repeat_of IS NOT NULL THEN jsonb_build_object('first_line', f.repeat_of, 'occurrence', f.occurrence) END
+         FROM (SELECT d.ctid AS line_row, r.first_line AS repeat_of, r.occurrence
+                 FROM statement_lines d LEFT JOIN statement_repeated r ON r.line_no = d.line_no
+                WHERE d.run_id = :run AND d.outcome = 'duplicate') f
+        WHERE l.ctid = f.line_row`,
       p,
     );
   }
@@ -100,14 +102,16 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
      WHERE r.bank_channel_id = :channel AND r.period_to < :from::date AND o.outcome = 'pending' AND o.settled_by_run IS NULL`;
   const earlierMissing = `SELECT payment_id FROM reconciliation_exceptions
      WHERE bank_channel_id = :channel AND outcome = 'missing_in_bank' AND status = 'open' AND run_id <> :run`;
-  // Two payments of the channel carry one bank reference: a line naming it cannot say which it is.
-  // Such references are looked for among the run's lines only when the channel has any.
-  const shared = `SELECT payment_ref FROM payments WHERE bank_channel_id = :channel GROUP BY payment_ref HAVING count(*) > 1`;
-  const { rows: anyShared } = await trx.raw(`${shared} LIMIT 1`, p);
+  // Two payments of the channel carry one bank reference (payment_reference_shares, kept as they
+  // are written; one corrected by hand since is looked at again): a line naming it cannot say which it is.
+  const { rows: anyShared } = await trx.raw('SELECT 1 FROM payment_reference_shares WHERE bank_channel_id = :channel LIMIT 1', p);
   if (anyShared.length) {
     const { rows } = await trx.raw(
-      `SELECT DISTINCT bank_reference FROM statement_lines WHERE run_id = :run AND outcome = 'matched' AND bank_reference IN (${shared})
-        ORDER BY bank_reference LIMIT 20`,
+      `SELECT DISTINCT l.bank_reference FROM statement_lines l
+         JOIN payment_reference_shares s ON s.bank_channel_id = :channel AND s.payment_ref = l.bank_reference
+        WHERE l.run_id = :run AND l.outcome = 'matched'
+          AND (SELECT count(*) FROM payments p WHERE p.bank_channel_id = :channel AND p.payment_ref = l.bank_reference) > 1
+        ORDER BY l.bank_reference LIMIT 20`,
       p,
     );
     const refs = rows.map((r: { bank_reference: string }) => r.bank_reference);
@@ -117,7 +121,7 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
   }
   await trx.raw(
     `CREATE TEMPORARY TABLE statement_differences ON COMMIT DROP AS
-     SELECT kind, line_no, bank_amount, bank_virtual_account, id, amount, virtual_account, paid_at,
+     SELECT kind, line_no, line_row, bank_amount, bank_virtual_account, id, amount, virtual_account, paid_at,
             CASE WHEN kind = 'unpaired' THEN (paid_at >= :rangeStart AND paid_at < :rangeEnd) OR id IN (${earlierPending}) END AS counted
        FROM (SELECT CASE WHEN p.id IS NULL THEN 'missing_in_system'
                          WHEN l.line_no IS NULL THEN
@@ -126,9 +130,10 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
                            THEN 'amount_mismatch'
                          WHEN p.id IN (${earlierMissing}) THEN 'carried'
                     END AS kind,
-                    l.line_no, l.amount AS bank_amount, l.virtual_account AS bank_virtual_account,
+                    l.line_no, l.line_row, l.amount AS bank_amount, l.virtual_account AS bank_virtual_account,
                     p.id, p.amount, p.virtual_account, p.paid_at
-               FROM (SELECT line_no, amount, virtual_account, bank_reference FROM statement_lines WHERE run_id = :run AND outcome = 'matched') l
+               FROM (SELECT line_no, ctid AS line_row, amount, virtual_account, bank_reference FROM statement_lines
+                      WHERE run_id = :run AND outcome = 'matched') l
                FULL JOIN (SELECT id, payment_ref, amount, virtual_account, paid_at FROM payments WHERE bank_channel_id = :channel) p
                  ON p.payment_ref = l.bank_reference) k
       WHERE kind IS NOT NULL`,
@@ -145,14 +150,14 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
                           ELSE jsonb_build_object('field', 'virtual_account', 'bank', u.bank_virtual_account, 'kasda', u.virtual_account)
                      END
        FROM statement_differences u
-      WHERE u.kind IN ('missing_in_system', 'amount_mismatch') AND l.run_id = :run AND l.line_no = u.line_no`,
+      WHERE u.kind IN ('missing_in_system', 'amount_mismatch') AND l.ctid = u.line_row`,
     p,
   );
 
   // 3. The k-th unmatched line of a (VA, amount) pairs with the k-th unpaired payment of it, by time.
   await trx.raw(
     `WITH open_lines AS (
-       SELECT line_no, virtual_account, amount, posted_at,
+       SELECT line_no, ctid AS line_row, virtual_account, amount, posted_at,
               row_number() OVER (PARTITION BY virtual_account, amount ORDER BY posted_at, line_no) AS k
          FROM statement_lines
         WHERE run_id = :run AND outcome = 'missing_in_system' AND virtual_account IS NOT NULL
@@ -167,7 +172,7 @@ export async function matchRun(trx: Knex.Transaction, run: RunRow, staged: { may
           SET outcome = 'matched', payment_id = f.id, detail = jsonb_build_object('matched_by', 'virtual_account')
          FROM open_lines o
          JOIN free_payments f ON f.virtual_account = o.virtual_account AND f.amount = o.amount AND f.k = o.k
-        WHERE l.run_id = :run AND l.line_no = o.line_no
+        WHERE l.ctid = o.line_row
           AND (o.posted_at AT TIME ZONE 'Asia/Jakarta')::date
               BETWEEN (f.paid_at AT TIME ZONE 'Asia/Jakarta')::date AND (f.paid_at AT TIME ZONE 'Asia/Jakarta')::date + :lag::int
        RETURNING l.line_no, l.payment_id
