@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { acceptedPayment, isRecord, SimError, sleep, takeFault } from '../simulator-kit';
 import type { BillingType } from '../types';
 import { decrypt, encrypt } from './bni-enc';
 import { formatWib, formatWibIso, parseBniDateTime } from './connector';
@@ -110,26 +111,7 @@ class BniFailure extends Error {
   }
 }
 
-/** An operator route's refusal, with its HTTP status. */
-class SimError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 type Payload = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Payload {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Unref'd, so a hanging fault never keeps a finished process alive. */
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
-}
 
 /** BNI accepts numbers where it documents strings; the simulator is as lenient. */
 function field(p: Payload, name: string): string {
@@ -405,13 +387,6 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     inactivebilling: inactiveBilling,
   };
 
-  /** The next injected fault for this operation, used up by one. */
-  function takeFault(operation: string): SimFault | undefined {
-    const fault = state.faults.find((f) => !f.operation || f.operation === operation);
-    if (fault && --fault.remaining <= 0) state.faults.splice(state.faults.indexOf(fault), 1);
-    return fault;
-  }
-
   function failure(status: string, message?: string) {
     return { status, message: message ?? STATUS_CODES[status]?.message ?? 'Failure' };
   }
@@ -428,7 +403,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     const handler = Object.prototype.hasOwnProperty.call(handlers, payload.type) ? handlers[payload.type] : undefined;
     if (!handler) return failure('004', `Service ${payload.type} not found`);
 
-    const fault = takeFault(payload.type);
+    const fault = takeFault(state.faults, (f) => f.operation, payload.type);
     if (fault?.status) {
       await sleep(fault.delayMs);
       return failure(fault.status);
@@ -443,26 +418,6 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     // A delay-only fault: the bank did the work, the answer comes too late for the caller.
     if (fault) await sleep(fault.delayMs);
     return result;
-  }
-
-  function paymentAmount(b: SimBill, requested: number | undefined): number {
-    const amount = requested ?? (b.billingType === 'i' ? b.amount - b.paidAmount : b.amount);
-    if (!Number.isSafeInteger(amount) || amount <= 0) {
-      const hint = b.billingType === 'o' ? ' (an open bill has no default)' : '';
-      throw new SimError(400, `amount must be a positive whole number${hint}`);
-    }
-    const fits: Record<BillingType, boolean> = {
-      c: amount === b.amount,
-      i: b.paidAmount + amount <= b.amount,
-      o: true,
-      m: amount >= b.amount,
-      n: amount >= b.amount,
-      x: amount <= b.amount,
-    };
-    if (!fits[b.billingType]) {
-      throw new SimError(409, `amount ${amount} not accepted for a type ${b.billingType} bill of ${b.amount}`);
-    }
-    return amount;
   }
 
   async function deliver(notification: SimNotification, send: boolean): Promise<SimDelivery> {
@@ -482,7 +437,7 @@ export function createBankSimulator(opts: BankSimulatorOptions) {
     const b = state.bills.get(trxId);
     if (!b) throw new SimError(404, `no bill ${trxId}`);
     if (!active(b)) throw new SimError(409, `bill ${trxId} is ${lifecycle(b)}`);
-    const amount = paymentAmount(b, o.amount);
+    const amount = acceptedPayment(b, o.amount, { noun: 'bill', type: b.billingType });
     const sent = state.notifications.get(trxId) ?? [];
     const ntb = o.ntb ?? String(++ntbSequence).padStart(6, '0');
     if (sent.some((n) => n.payment_ntb === ntb)) throw new SimError(409, `payment ${ntb} already recorded`);

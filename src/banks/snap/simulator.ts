@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { acceptedPayment, isRecord, SimError, sleep, takeFault } from '../simulator-kit';
 import type { BillingType } from '../types';
 import {
   billingTypeOf,
@@ -166,30 +167,11 @@ class SnapFailure extends Error {
   }
 }
 
-/** An operator route's refusal, with its HTTP status. */
-class SimError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const invalidFormat = (field: string) => new SnapFailure(400, '01', `Invalid Field Format [${field}]`);
 const missing = (field: string) => new SnapFailure(400, '02', `Invalid Mandatory Field [${field}]`);
 const unauthorized = (reason: string) => new SnapFailure(401, '00', `Unauthorized. [${reason}]`);
 const vaNotFound = (detail: string) => new SnapFailure(404, '12', `Invalid Bill/Virtual Account [${detail}]`);
 const invalidAmount = (detail: string) => new SnapFailure(404, '13', `Invalid Amount [${detail}]`);
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Unref'd, so a hanging fault never keeps a finished process alive. */
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
-}
 
 function field(p: Json, name: string, maxLength: number, required: true): string;
 function field(p: Json, name: string, maxLength: number, required: false): string | null;
@@ -525,13 +507,6 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
     return parseBody(req);
   }
 
-  /** The next injected fault for this service, used up by one. */
-  function takeFault(service: SnapSimService): SnapSimFault | undefined {
-    const fault = state.faults.find((f) => !f.service || f.service === service);
-    if (fault && --fault.remaining <= 0) state.faults.splice(state.faults.indexOf(fault), 1);
-    return fault;
-  }
-
   function failureBody(service: SnapSimService, f: SnapFailure): { http: number; body: Json } {
     return {
       http: f.http,
@@ -553,7 +528,7 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
       if (!(e instanceof SnapFailure)) throw e;
       return failureBody(service, e);
     }
-    const fault = takeFault(service);
+    const fault = takeFault(state.faults, (f) => f.service, service);
     if (fault?.responseCode) {
       await sleep(fault.delayMs);
       const code = fault.responseCode;
@@ -573,26 +548,6 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
     // A delay-only fault: the bank did the work, the answer comes too late for the caller.
     if (fault) await sleep(fault.delayMs);
     return result;
-  }
-
-  function paymentAmount(va: SnapSimVa, requested: number | undefined): number {
-    const paid = requested ?? (va.billingType === 'i' ? va.amount - va.paidAmount : va.amount);
-    if (!Number.isSafeInteger(paid) || paid <= 0) {
-      const hint = va.billingType === 'o' ? ' (an open VA has no default)' : '';
-      throw new SimError(400, `amount must be a positive whole number${hint}`);
-    }
-    const fits: Record<BillingType, boolean> = {
-      c: paid === va.amount,
-      i: va.paidAmount + paid <= va.amount,
-      o: true,
-      m: paid >= va.amount,
-      n: paid >= va.amount,
-      x: paid <= va.amount,
-    };
-    if (!fits[va.billingType]) {
-      throw new SimError(409, `amount ${paid} not accepted for a type ${trxTypeFor(va.billingType)} VA of ${va.amount}`);
-    }
-    return paid;
   }
 
   /** The partner's token, requested the way a partner requests the bank's. */
@@ -658,7 +613,7 @@ export function createSnapSimulator(opts: SnapSimulatorOptions) {
     const va = state.vas.get(trxId);
     if (!va) throw new SimError(404, `no VA ${trxId}`);
     if (!active(va)) throw new SimError(409, `VA ${trxId} is ${lifecycle(va)}`);
-    const paid = paymentAmount(va, o.amount);
+    const paid = acceptedPayment(va, o.amount, { noun: 'VA', type: trxTypeFor(va.billingType) });
     const paymentRequestId = o.paymentRequestId ?? `SIMPAY${String(++paymentSequence).padStart(10, '0')}`;
     const taken = [...state.vas.values()].some((v) => v.payments.some((p) => p.paymentRequestId === paymentRequestId));
     if (taken) throw new SimError(409, `payment ${paymentRequestId} already recorded`);
