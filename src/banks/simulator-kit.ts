@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { BillingType } from './types';
 
 /** What the two bank simulators share: operator refusals, faults, and how a VA takes a payment. */
@@ -58,4 +60,24 @@ export function acceptedPayment(
     throw new SimError(409, `amount ${amount} not accepted for a type ${what.type} ${what.noun} of ${va.amount}`);
   }
   return amount;
+}
+
+/** Serves a simulator on host:port (0 for a free port); close() also drops keep-alive sockets. */
+export async function serve(app: http.RequestListener, port: number, host = '127.0.0.1'): Promise<{ origin: string; port: number; close(): Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    origin: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        // Keep-alive sockets (and requests held by a delay fault) would otherwise hold close open.
+        server.closeAllConnections();
+      }),
+  };
 }

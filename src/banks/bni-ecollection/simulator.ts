@@ -1,8 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { acceptedPayment, isRecord, SimError, sleep, takeFault } from '../simulator-kit';
+import { acceptedPayment, isRecord, serve, SimError, sleep, takeFault } from '../simulator-kit';
 import type { BillingType } from '../types';
 import { decrypt, encrypt } from './bni-enc';
 import { formatWib, formatWibIso, parseBniDateTime } from './connector';
@@ -611,22 +610,6 @@ export async function startBankSimulator(
   opts: BankSimulatorOptions & { port: number; host?: string },
 ): Promise<{ url: string; port: number; sim: BankSimulator; close(): Promise<void> }> {
   const sim = createBankSimulator(opts);
-  const host = opts.host ?? '127.0.0.1';
-  const server = http.createServer(sim.app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
-    port,
-    sim,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        // Keep-alive sockets (and requests held by a delay fault) would otherwise hold close open.
-        server.closeAllConnections();
-      }),
-  };
+  const served = await serve(sim.app, opts.port, opts.host);
+  return { url: `${served.origin}/`, port: served.port, sim, close: served.close };
 }
