@@ -89,7 +89,11 @@ export class BinaryCopyWriter {
   textBytes(src: Buffer, start: number, end: number): this {
     if (end <= start) return this.null();
     this.int32(end - start);
-    this.used += src.copy(this.buf, this.used, start, end);
+    // Byte by byte: for the short fields of a statement line this beats Buffer.copy's native call.
+    const b = this.buf;
+    let o = this.used;
+    for (let i = start; i < end; i++) b[o++] = src[i];
+    this.used = o;
     return this;
   }
 
