@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse, type Options } from 'csv-parse';
 import { AppError } from '../../../errors';
 import { formulaInjection } from '../../imports/csv';
@@ -131,22 +130,15 @@ export function headerKey(cell: string): string {
 /**
  * The text lines of a stream, one batch per chunk read, each batch with the line number of its first
  * line (a trailing CR dropped); the stream is paused while the consumer works. Batches rather than
- * single lines: a million-line statement would otherwise cost a million promises.
+ * single lines: a million-line statement would otherwise cost a million promises. Split by
+ * byteLines and decoded a whole line at a time, so a character cut by a chunk's end is never torn.
  */
 export async function* textLines(input: Readable): AsyncGenerator<{ lines: string[]; first: number }> {
-  const decoder = new StringDecoder('utf8');
-  let tail = '';
-  let next = 1;
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    const lines = (tail + decoder.write(chunk)).split('\n');
-    tail = lines.pop() ?? '';
-    if (lines.length === 0) continue;
-    for (let i = 0; i < lines.length; i++) lines[i] = withoutCr(lines[i]);
-    yield { lines, first: next };
-    next += lines.length;
+  for await (const { buf, bounds, first } of byteLines(input)) {
+    const lines = new Array<string>(bounds.length / 2);
+    for (let k = 0; k < bounds.length; k += 2) lines[k / 2] = buf.toString('utf8', bounds[k], bounds[k + 1]);
+    yield { lines, first };
   }
-  tail += decoder.end();
-  if (tail !== '') yield { lines: [withoutCr(tail)], first: next };
 }
 
 /**
@@ -176,10 +168,6 @@ export async function* byteLines(input: Readable): AsyncGenerator<{ buf: Buffer;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
-
-function withoutCr(text: string): string {
-  return text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-}
 
 /**
  * One CSV record on one line: cells split on commas, double-quoted cells unquoted ("" is a quote),
