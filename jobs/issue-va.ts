@@ -1,6 +1,6 @@
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Knex } from 'knex';
-import { logger } from '../src/logger';
+import { Batches } from '../src/lib/batches';
 import type { IssueJob } from '../src/modules/bills/service';
 import {
   BankAnswer,
@@ -14,13 +14,12 @@ import {
 
 /** How long a channel's queue pauses after the bank says "too many requests" (996). */
 const THROTTLE_PAUSE_MS = 60_000;
-/** Most bills one prepare or finalize transaction takes. */
-const BATCH_MAX = 200;
 /**
- * Transactions of each step one process runs at once. One per step: the bills that arrive while it
- * runs make the next batch larger, and the prepare and finalize steps still run side by side.
+ * Most bills one prepare or finalize transaction takes. Each step runs one transaction at a time
+ * per process: the bills that arrive while it runs make the next batch larger, and the prepare and
+ * finalize steps still run side by side.
  */
-const BATCHES_IN_FLIGHT = 1;
+const BATCH_MAX = 200;
 /**
  * Issue jobs a worker runs at once, per bank call the channel allows in flight: while some bills
  * wait for the bank, others are prepared and finalized. The bank never sees more than the
@@ -31,62 +30,6 @@ const JOBS_PER_BANK_CALL = 4;
 /** The BullMQ concurrency for a channel's issue worker. */
 export function issueVaConcurrency(channel: { concurrency: number }): number {
   return Math.max(1, channel.concurrency) * JOBS_PER_BANK_CALL;
-}
-
-interface Waiting<I, O> {
-  item: I;
-  resolve(o: O): void;
-  reject(e: unknown): void;
-}
-
-/**
- * Gathers what the running jobs hand to one step into batches: whatever arrives while batches run
- * goes into the next one, so under load each transaction carries many bills, and a lone bill is
- * still handled at once. If a batch fails, its items are tried one by one, so only an item that
- * fails alone fails its job.
- */
-class Batches<I, O> {
-  private waiting: Array<Waiting<I, O>> = [];
-  private running = 0;
-
-  constructor(
-    private readonly step: string,
-    private readonly run: (items: I[]) => Promise<O[]>,
-  ) {}
-
-  add(item: I): Promise<O> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.running < BATCHES_IN_FLIGHT && this.waiting.length) {
-      const batch = this.waiting.splice(0, BATCH_MAX);
-      this.running += 1;
-      void this.flush(batch).finally(() => {
-        this.running -= 1;
-        this.drain();
-      });
-    }
-  }
-
-  private async flush(batch: Array<Waiting<I, O>>): Promise<void> {
-    try {
-      const results = await this.run(batch.map((w) => w.item));
-      batch.forEach((w, i) => w.resolve(results[i]));
-    } catch (e) {
-      if (batch.length === 1) {
-        batch[0].reject(e);
-        return;
-      }
-      logger.warn({ err: e, step: this.step, bills: batch.length }, 'issue batch failed; taking its bills one by one');
-      for (const w of batch) {
-        await this.run([w.item]).then(([result]) => w.resolve(result), w.reject);
-      }
-    }
-  }
 }
 
 /**
@@ -101,8 +44,8 @@ export class IssueBatcher {
   private readonly inFlight = new Map<number, Promise<IssueOutcome>>();
 
   constructor(private readonly db: Knex) {
-    this.prepare = new Batches('prepare', (requests) => prepareIssues(db, requests));
-    this.finalize = new Batches('finalize', (answers) => finalizeIssues(db, answers));
+    this.prepare = new Batches('issue: prepare', (requests) => prepareIssues(db, requests), BATCH_MAX);
+    this.finalize = new Batches('issue: finalize', (answers) => finalizeIssues(db, answers), BATCH_MAX);
   }
 
   async issue(request: IssueRequest): Promise<IssueOutcome> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { config } from '../config';
+import { Batches } from '../lib/batches';
 import { bankCallDuration } from '../metrics';
 import { logger } from '../logger';
 import { bniEcollection } from './bni-ecollection';
@@ -87,6 +88,32 @@ export function listChannels(db: Knex): Promise<BankChannelRow[]> {
 
 const cache = new Map<string, VaConnector>();
 
+/** Most bank calls one insert into bank_requests takes. */
+const CALL_LOG_MAX = 500;
+const callLogs = new WeakMap<Knex, Batches<Record<string, unknown>, void>>();
+
+/**
+ * The process's writer of bank_requests for a database: calls that end while an insert runs are
+ * written by the next one, so 32 calls in flight cost a commit or two instead of 32. A caller
+ * still waits for its own row's commit, so what the bank was asked is on record before its answer
+ * is acted on.
+ */
+function callLogOf(db: Knex): Batches<Record<string, unknown>, void> {
+  let writer = callLogs.get(db);
+  if (!writer) {
+    writer = new Batches(
+      'bank call log',
+      async (rows) => {
+        await db('bank_requests').insert(rows);
+        return rows.map(() => undefined);
+      },
+      CALL_LOG_MAX,
+    );
+    callLogs.set(db, writer);
+  }
+  return writer;
+}
+
 /** One connector per channel and process; every call it makes is logged to bank_requests. */
 export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
   const kind = kindOf(channel);
@@ -99,7 +126,7 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
   const onCall = async (log: BankCallLog) => {
     bankCallDuration.labels(channel.code, log.operation, log.statusCode, log.outcome).observe(log.durationMs / 1000);
     try {
-      await db('bank_requests').insert({
+      await callLogOf(db).add({
         bank_channel_id: channel.id,
         operation: log.operation,
         trx_id: log.trxId,

@@ -157,6 +157,27 @@ describe('Issuing a VA when BNI answers with an error', () => {
     expect((await bill(id)).status).toBe('issuing');
   });
 
+  it('When bills are issued together and one answer cannot be stored as it came (a NUL in its message), then every call is still logged and each bill ends as its own answer says', async () => {
+    const ids = billIds.slice(7, 11);
+    const before = Number((await db()('bank_requests').count({ n: '*' }))[0].n);
+    nock(BNI).post('/').reply(200, { status: '102', message: 'VA Number\u0000 is in use.' });
+    nock(BNI)
+      .post('/')
+      .times(3)
+      .reply(200, (_uri, body) => {
+        const p = decoded(body as { data: string });
+        return ok({ virtual_account: p.virtual_account, trx_id: p.trx_id });
+      });
+    const results = await Promise.all(ids.map((id) => issueBill(db(), id, { finalAttempt: false })));
+    expect(results.map((r) => r.kind).sort()).toEqual(['failed', 'issued', 'issued', 'issued']);
+    const failed = await bill(ids[results.findIndex((r) => r.kind === 'failed')]);
+    expect(failed).toMatchObject({ status: 'issue_failed', last_bank_status: '102', last_bank_message: 'VA Number is in use.' });
+    expect(Number((await db()('bank_requests').count({ n: '*' }))[0].n)).toBe(before + 4);
+    const logged = await db()('bank_requests').orderBy('id', 'desc').limit(4).select('status_code', 'response');
+    expect(logged.map((r: { status_code: string }) => r.status_code).sort()).toEqual(['000', '000', '000', '102']);
+    expect(logged.find((r: { status_code: string }) => r.status_code === '102').response.message).toBe('VA Number is in use.');
+  });
+
   it('Every bank call is logged without the secret key', async () => {
     const rows = await db()('bank_requests').select('request', 'response', 'status_code', 'operation');
     expect(rows.length).toBeGreaterThan(5);

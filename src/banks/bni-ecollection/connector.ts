@@ -4,6 +4,7 @@ import type { BankCallLog, BankResult, VaConnector, VaCreated, VaRequest, VaStat
 import { decrypt, encrypt } from './bni-enc';
 import { interpretStatus } from './status-codes';
 import { backoffMs, sleep, withoutData } from '../retry';
+import { storable } from '../storable';
 
 export interface BniEcollectionOptions {
   channelCode: string;
@@ -307,18 +308,18 @@ export class BniEcollectionConnector implements VaConnector {
   ): { result: BankResult<T>; response: unknown } {
     let body: unknown;
     try {
-      body = JSON.parse(raw);
+      body = storable(JSON.parse(raw));
     } catch {
       body = undefined;
     }
     if (!isRecord(body) || typeof body.status !== 'string') {
       const message = `HTTP ${httpStatus} without an eCollection status`;
-      return { result: { outcome: 'transient', code: 'bad_response', message }, response: raw };
+      return { result: { outcome: 'transient', code: 'bad_response', message }, response: storable(raw) };
     }
     const status = interpretStatus(body.status, typeof body.message === 'string' ? body.message : undefined);
     if (status.outcome !== 'ok') return { result: withoutData(status), response: body };
 
-    const data = decrypt(body.data, this.options.clientId, this.options.secret, this.nowSeconds());
+    const data = storable(decrypt(body.data, this.options.clientId, this.options.secret, this.nowSeconds()));
     const response = { ...body, data };
     try {
       if (!isRecord(data)) throw new Error('data cannot be decrypted (check keys and clock)');

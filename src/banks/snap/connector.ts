@@ -1,6 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import type { BankCallLog, BankResult, BillingType, VaConnector, VaCreated, VaRequest, VaState } from '../types';
+import { storable } from '../storable';
 import {
   addressVirtualAccount,
   billingTypeOf,
@@ -199,7 +200,7 @@ function toToken(body: Json): IssuedToken {
 function readAnswer<T>(httpStatus: number, raw: string, parse: (body: Json) => T): Reading<T> {
   let body: unknown;
   try {
-    body = JSON.parse(raw);
+    body = storable(JSON.parse(raw));
   } catch {
     body = undefined;
   }
@@ -212,7 +213,7 @@ function readAnswer<T>(httpStatus: number, raw: string, parse: (body: Json) => T
         code: 'bad_response',
         message: `HTTP ${httpStatus} without a SNAP responseCode`,
       },
-      response: raw,
+      response: storable(raw),
     };
   }
   const message = typeof body.responseMessage === 'string' ? body.responseMessage : undefined;
