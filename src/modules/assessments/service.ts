@@ -99,6 +99,8 @@ interface PlannedLine {
 
 const PAGE = 5000;
 const BILLS_PER_TRANSACTION = 500;
+/** Bills a run creates beyond which it refreshes the planner's statistics of bills. */
+const ANALYZE_AFTER_BILLS = 1000;
 
 /**
  * Turns every billable object of the levy into bills for the period, a page of objects at a time.
@@ -298,4 +300,8 @@ async function assess(db: Knex, run: repo.AssessmentRow): Promise<void> {
       after: { ...counters, unbilled: unbilled.length },
     });
   });
+  // A large run is a bulk load: the statistics the planner has (all bills paid, say, or none at
+  // all on a new database) no longer describe the table its VA jobs and payments are about to
+  // search. Autovacuum would catch up within minutes; the jobs start now.
+  if (counters.created >= ANALYZE_AFTER_BILLS) await db.raw('ANALYZE bills, bill_lines');
 }

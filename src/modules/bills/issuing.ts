@@ -100,6 +100,9 @@ export async function prepareIssues(db: Knex, requests: IssueRequest[]): Promise
       // A new trx_id is the bill number and the count of the bill's references so far, plus one.
       // Only a bill issued again is counted (CASE evaluates its subquery only then): the
       // references have no index by bill, and a scan for every bill would grow with the table.
+      // The bills are found by key alone: they are locked above and only those in draft or
+      // issuing are here. A status condition let the planner read every draft's index entry
+      // (40,000 of them, 2.4 ms a batch) when the statistics were older than the assessment.
       const { rows }: { rows: BillRow[] } = await trx.raw(
         `WITH m AS (
            SELECT * FROM jsonb_to_recordset(?::jsonb) AS m(
@@ -119,7 +122,7 @@ export async function prepareIssues(db: Knex, requests: IssueRequest[]): Promise
             SET status = 'issuing', trx_id = coalesce(refs.trx_id, b.trx_id), virtual_account = m.virtual_account,
                 expires_at = m.expires_at, issue_attempts = b.issue_attempts + 1, updated_at = now()
            FROM m LEFT JOIN refs ON refs.bill_id = m.id
-          WHERE b.id = m.id AND b.id = ANY(?::bigint[]) AND b.status IN ('draft', 'issuing')
+          WHERE b.id = m.id AND b.id = ANY(?::bigint[])
          RETURNING b.*`,
         [JSON.stringify(moves), moves.map((m) => m.id)],
       );
