@@ -5,7 +5,7 @@ import { SnapSimulator, startSnapSimulator } from '../../src/banks/snap/simulato
 import { config, resetConfig } from '../../src/config';
 import { closeDb, db, dropDatabase, ensureDatabase } from '../../src/db';
 import { Principal, signToken } from '../../src/modules/auth/tokens';
-import { closeQueues } from '../../src/queues';
+import { closeQueues, deleteQueueKeys } from '../../src/queues';
 import { startServer } from '../../src/server';
 import { startWorkers, Workers } from '../../src/worker';
 import { seedPadang } from '../../seeds/padang';
@@ -23,11 +23,13 @@ export async function useFreshDatabase(): Promise<() => Promise<void>> {
   u.pathname = `/${name}`;
   await ensureDatabase(u.toString(), template);
   process.env.DATABASE_URL = u.toString();
-  process.env.QUEUE_PREFIX = `{kasda-test-${crypto.randomBytes(4).toString('hex')}}`;
+  const prefix = `{kasda-test-${crypto.randomBytes(4).toString('hex')}}`;
+  process.env.QUEUE_PREFIX = prefix;
   resetConfig();
   return async () => {
     await closeDb();
     await dropDatabase(u.toString());
+    await deleteQueueKeys(prefix);
   };
 }
 
