@@ -11,7 +11,7 @@ import * as m009 from './20261129_009_users';
 import * as m010 from './20261130_010_reconciliation_speed';
 import * as m011 from './20261130_011_shared_payment_references';
 import * as m012 from './20261130_012_statement_lines_unkeyed';
-import * as m013 from './20261130_013_shared_references_planned';
+import * as m013 from './20261130_013_trigger_plans';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -30,7 +30,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130_010_reconciliation_speed': m010,
   '20261130_011_shared_payment_references': m011,
   '20261130_012_statement_lines_unkeyed': m012,
-  '20261130_013_shared_references_planned': m013,
+  '20261130_013_trigger_plans': m013,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

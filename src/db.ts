@@ -16,22 +16,10 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => v);
 
 export type Db = Knex;
 
-/**
- * Session settings of every Kasda connection. Times are UTC on the wire. Statements are planned for
- * their values each time they run (plan_cache_mode): a connection otherwise keeps a generic plan,
- * its foreign-key checks' and triggers' included, made when it first ran them, and Kasda's busy
- * tables (payments, notifications, the ledger) start a region's busiest day small and grow by
- * thousands of rows a minute. A plan made while a table was small scans it whole, every time,
- * until an ANALYZE happens to invalidate it: on a new database the checks of the ledger's foreign
- * keys and its balance grew to a millisecond a line within a minute of issuing. Planning a key
- * lookup costs a few microseconds.
- */
-const SESSION = '-c timezone=UTC -c plan_cache_mode=force_custom_plan';
-
 export function createDb(url = config().DATABASE_URL, poolMax = config().DATABASE_POOL_MAX): Knex {
   return knex({
     client: 'pg',
-    connection: { connectionString: url, options: SESSION },
+    connection: { connectionString: url, options: '-c timezone=UTC' },
     pool: { min: 0, max: poolMax },
     migrations: { migrationSource, tableName: 'knex_migrations' },
   });
@@ -51,6 +39,22 @@ export async function closeDb(): Promise<void> {
     shared = undefined;
     await d.destroy();
   }
+}
+
+/**
+ * Plans the rest of the transaction's statements, foreign-key checks included, for their values and
+ * the tables as they are now. A connection otherwise keeps a generic plan of each foreign-key check
+ * from its first few runs, and the tables the ledger and the payments point at (ledger_entries,
+ * payments, bank_notifications) start a new database, or a region's first busy day, nearly empty
+ * and grow by thousands of rows a minute: the check of every ledger line then read all of
+ * ledger_entries, until an ANALYZE happened to invalidate the plan (a millisecond a line within a
+ * minute of issuing). Planning a key lookup costs microseconds, so this is for the transactions
+ * that write such rows, not for bulk loads against reference data (an assessment's 100,000 bills
+ * check six keys each, and planning every check cost it a third more time). Inside a
+ * transaction only: it ends with it.
+ */
+export async function planForCurrentSizes(trx: Knex): Promise<void> {
+  await trx.raw('SET LOCAL plan_cache_mode = force_custom_plan');
 }
 
 export async function migrateLatest(d: Knex = db()): Promise<string[]> {

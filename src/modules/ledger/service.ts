@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { planForCurrentSizes } from '../../db';
 
 /**
  * Double-entry postings. Each entry's debits equal its credits (the database refuses to commit one
@@ -37,6 +38,7 @@ export async function postMany(trx: Knex, entries: LedgerEntry[]): Promise<numbe
     }
     return lines;
   });
+  await planForCurrentSizes(trx);
   const rows: Array<{ id: number; description: string }> = await trx('ledger_entries')
     .insert(
       entries.map((entry) => ({

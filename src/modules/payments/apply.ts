@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { planForCurrentSizes } from '../../db';
 import { jakartaDate } from '../../lib/time';
 import { logger } from '../../logger';
 import { recordAudit, type AuditEntry } from '../audit/service';
@@ -106,6 +107,8 @@ const key = (p: { bank_channel_id: number; trx_id: string; payment_ref: string }
 async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number, ApplyResult>; deferred: number[] }> {
   const done = new Map<number, ApplyResult>();
   const deferred: number[] = [];
+  // The payments written below check their notification, bill and channel by key.
+  await planForCurrentSizes(trx);
   // Locked in id order, then the bills in id order: concurrent batches cannot deadlock.
   const rows = await withPg(trx, async (pg) => (await pg.query<InboxRow>({ name: 'kasda-apply-lock-inbox', text: LOCK_INBOX_SQL, values: [ids] })).rows);
   const found = new Set(rows.map((n) => n.id));

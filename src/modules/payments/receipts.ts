@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { NotFound } from '../../errors';
+import { planForCurrentSizes } from '../../db';
 import { splitProportionally } from '../../lib/money';
 import { queue, QUEUES } from '../../queues';
 import type { Principal } from '../auth/tokens';
@@ -109,10 +110,14 @@ export async function storeReceipt(db: Knex, paymentId: number): Promise<{ sha25
   const doc = await receiptDocumentFor(db, paymentId);
   const content = await renderReceipt(doc);
   const sha256 = crypto.createHash('sha256').update(content).digest('hex');
-  await db('documents')
-    .insert({ kind: 'receipt', template: TEMPLATE, bill_id: kept.bill_id, payment_id: paymentId, sha256, content })
-    .onConflict(['kind', 'payment_id'])
-    .ignore();
+  await db.transaction(async (trx) => {
+    // The kept receipt checks its payment by key, and payments grow by thousands a minute.
+    await planForCurrentSizes(trx);
+    await trx('documents')
+      .insert({ kind: 'receipt', template: TEMPLATE, bill_id: kept.bill_id, payment_id: paymentId, sha256, content })
+      .onConflict(['kind', 'payment_id'])
+      .ignore();
+  });
   return { sha256, content, receiptNo: doc.receiptNo };
 }
 
