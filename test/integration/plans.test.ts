@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import { closeDb, db } from '../../src/db';
 import { postMany } from '../../src/modules/ledger/service';
+import { startRun } from '../../src/modules/assessments/repo';
+import { runAssessment } from '../../src/modules/assessments/service';
+import { BENCH_PERIOD, defineBenchLevy, seedBenchObjects } from '../../bench/lib/levy';
+import { startStack, Stack } from '../support/harness';
 
 /**
  * Plans made while a table was nearly empty must not outlive its growth where rows arrive by the
@@ -41,5 +45,24 @@ describe('Query plans on tables that start empty', () => {
   it('When payments are written, then the shared-references check plans its query for the statement at hand', async () => {
     const { rows } = await db().raw(`SELECT prosrc FROM pg_proc WHERE proname = 'payments_note_shared_references'`);
     expect(rows[0].prosrc).toMatch(/EXECUTE 'INSERT INTO payment_reference_shares/);
+  });
+});
+
+describe('Statistics after a large assessment', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ workers: false });
+  });
+  afterAll(() => stack.close());
+
+  it('When an assessment creates a thousand bills or more, then the planner learns of them before their VA jobs run', async () => {
+    const levy = await defineBenchLevy(db());
+    await seedBenchObjects(db(), levy, 1000);
+    const reltuples = async () => Number((await db().raw(`SELECT reltuples FROM pg_class WHERE relname = 'bills'`)).rows[0].reltuples);
+    expect(await reltuples()).toBeLessThan(1000);
+    const { run } = await startRun(db(), { levy_type_id: levy.levyTypeId, levy_type_version_id: levy.versionId, period: BENCH_PERIOD, requested_by: 'test' });
+    await runAssessment(db(), run.id);
+    expect(await db()('assessments').where({ id: run.id }).first()).toMatchObject({ status: 'completed', bills_created: 1000 });
+    expect(await reltuples()).toBeGreaterThanOrEqual(1000);
   });
 });
