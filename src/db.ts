@@ -41,6 +41,9 @@ export async function closeDb(): Promise<void> {
   }
 }
 
+/** The transactions planForCurrentSizes has set. */
+const planned = new WeakSet<Knex>();
+
 /**
  * Plans the rest of the transaction's statements, foreign-key checks included, for their values and
  * the tables as they are now. A connection otherwise keeps a generic plan of each foreign-key check
@@ -54,7 +57,10 @@ export async function closeDb(): Promise<void> {
  * transaction only: it ends with it.
  */
 export async function planForCurrentSizes(trx: Knex): Promise<void> {
+  // A payment batch sets it before its payments and then posts them to the ledger: once is enough.
+  if (planned.has(trx)) return;
   await trx.raw('SET LOCAL plan_cache_mode = force_custom_plan');
+  planned.add(trx);
 }
 
 export async function migrateLatest(d: Knex = db()): Promise<string[]> {
