@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, qs } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { ErrorMessage, Field, Loading, Notice, useLoad } from '../../components/ui';
@@ -9,10 +9,10 @@ import type { ImportReport, LevyObject, LevyType, Page, Payer } from '../../type
 export function ObjectsPage() {
   const t = useT();
   const levyTypes = useLoad(() => api<{ data: LevyType[] }>('/levy-types'), []);
-  const [levy, setLevy] = useState('');
-  useEffect(() => {
-    if (!levy && levyTypes.data?.data.length) setLevy(levyTypes.data.data[0].code);
-  }, [levy, levyTypes.data]);
+  // The first levy until one is chosen, derived rather than set by an effect: an effect that set it
+  // after the list arrived could overwrite a choice made in between.
+  const [chosen, setLevy] = useState('');
+  const levy = chosen || (levyTypes.data?.data[0]?.code ?? '');
   const objects = useLoad(() => (levy ? api<Page<LevyObject>>(`/objects${qs({ levy_type: levy, limit: 500 })}`) : Promise.resolve(undefined)), [levy]);
   const payers = useLoad(() => api<Page<Payer>>('/payers?limit=500'), []);
   return (
