@@ -13,8 +13,10 @@ type Bill = { id: number; trx_id: string; virtual_account: string; amount: numbe
 
 const root = path.join(__dirname, '..', '..');
 
+// Node itself with tsx as a loader: the tsx command runs the worker as a child of its own, which a
+// SIGKILL of the command would leave running (an orphan worker on the run's queues and database).
 function startWorkerProcess(): ChildProcess {
-  return spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'work'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'work'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'silent', WORKER_LOCK_MS: '2000' },
     stdio: 'ignore',
