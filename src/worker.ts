@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Knex } from 'knex';
 import { assessProcessor } from '../jobs/assess';
@@ -11,6 +10,7 @@ import { renderReceiptProcessor } from '../jobs/render-receipt';
 import { deliverWebhookProcessor, webhookWorkerOptions } from '../jobs/deliver-webhook';
 import { listChannels } from './banks/registry';
 import { config } from './config';
+import { lowerPriority } from './lib/priority';
 import { logger } from './logger';
 import { QUEUES, redisConnection } from './queues';
 
@@ -34,7 +34,7 @@ export async function startWorkers(db: Knex): Promise<Workers> {
   const roles = new Set(config().WORKER_QUEUES.split(','));
   const serves = (role: string) => roles.has('all') || roles.has(role);
   // A process that renders receipts only can yield the CPU to the API and the apply worker.
-  if (config().WORKER_NICE > 0) os.setPriority(config().WORKER_NICE);
+  if (config().WORKER_NICE > 0) lowerPriority(config().WORKER_NICE);
 
   if (serves('assessments')) workers.push(new Worker(QUEUES.assessments, assessProcessor(db), { connection, prefix, concurrency: 2, ...lock }));
 
