@@ -7,6 +7,7 @@ import { Batches } from '../lib/batches';
 import { bankCallDuration } from '../metrics';
 import { logger } from '../logger';
 import { bniEcollection } from './bni-ecollection';
+import { gateOf } from './slots';
 import { snap } from './snap';
 import type { BankCallLog, BankKind, NotificationHandler, SettingReader, TokenEndpoint, VaConnector } from './types';
 
@@ -119,8 +120,9 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
   const kind = kindOf(channel);
   const setting = settingReader(channel);
   const fingerprint = kind.settingNames.map((n) => setting(n)).join('\u0000');
-  // Keyed by the resolved settings, so a changed credential or URL gets a fresh connector.
-  const key = `${channel.id}:${crypto.createHash('sha256').update(fingerprint).digest('hex')}`;
+  // Keyed by the resolved settings and the concurrency, so a changed credential, URL or limit gets a
+  // fresh connector.
+  const key = `${channel.id}:${channel.concurrency}:${crypto.createHash('sha256').update(fingerprint).digest('hex')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const onCall = async (log: BankCallLog) => {
@@ -141,7 +143,7 @@ export function connectorFor(db: Knex, channel: BankChannelRow): VaConnector {
       logger.error({ err: e, channel: channel.code, operation: log.operation }, 'could not log bank request');
     }
   };
-  const created = kind.connector(channel.code, setting, onCall);
+  const created = kind.connector(channel.code, setting, onCall, gateOf(channel));
   cache.set(key, created);
   return created;
 }

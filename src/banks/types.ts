@@ -1,3 +1,4 @@
+import type { Gate } from './slots';
 /**
  * What every bank connector offers the rest of Kasda. Issuing, the sweeper, reconciliation and the
  * documents use only this; a new bank is one folder that implements it.
@@ -139,7 +140,8 @@ export interface TokenEndpoint {
  * channel of that kind. Each connector folder exports one; nothing else knows the bank's protocol.
  */
 export interface BankKind {
-  connector(channelCode: string, setting: SettingReader, onCall: (log: BankCallLog) => Promise<void>): VaConnector;
+  /** `gate` admits each HTTP exchange within the channel's limit of calls in flight. */
+  connector(channelCode: string, setting: SettingReader, onCall: (log: BankCallLog) => Promise<void>, gate: Gate): VaConnector;
   notifications(channelCode: string, setting: SettingReader): NotificationHandler;
   /** The VA number a bill gets on this channel. */
   virtualAccount(setting: SettingReader, billId: number): string;

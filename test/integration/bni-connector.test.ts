@@ -7,6 +7,7 @@ import {
   parseBniDateTime,
   type BniEcollectionOptions,
 } from '../../src/banks/bni-ecollection/connector';
+import { gateOf } from '../../src/banks/slots';
 import type { BankCallLog, VaRequest } from '../../src/banks/types';
 
 const HOST = 'https://apibeta.bni-ecollection.com';
@@ -586,5 +587,80 @@ describe('BniEcollectionConnector at the HTTP boundary', () => {
     await connector.inquireVa('X1');
     expect(decrypt(data, CLIENT, SECRET, fixed / 1000)).toMatchObject({ trx_id: 'X1' });
     expect(decrypt(data, CLIENT, SECRET)).toBeNull();
+  });
+
+  describe('the channel gate', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let channelId = 9000;
+
+    it('holds the bank to the channel concurrency however many calls wait', async () => {
+      let inFlight = 0;
+      let most = 0;
+      nock(HOST)
+        .post('/')
+        .times(6)
+        .reply(200, async () => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await sleep(30);
+          inFlight -= 1;
+          return success({ virtual_account: VA, trx_id: request.trxId });
+        });
+      const { connector, logs } = setup({ gate: gateOf({ id: channelId++, concurrency: 2 }) });
+
+      const results = await Promise.all(Array.from({ length: 6 }, () => connector.createVa(request)));
+      expect(results.map((r) => r.outcome)).toEqual(Array(6).fill('ok'));
+      expect(most).toBe(2);
+      expect(logs).toHaveLength(6);
+    });
+
+    it('is held for the exchange only: the next call reaches the bank while the first is still being logged', async () => {
+      const events: string[] = [];
+      let n = 0;
+      nock(HOST)
+        .post('/')
+        .times(2)
+        .reply(200, () => {
+          events.push(`bank ${++n}`);
+          return { status: '101', message: 'Billing not found' };
+        });
+      const { connector } = setup({
+        gate: gateOf({ id: channelId++, concurrency: 1 }),
+        onCall: async (log) => {
+          events.push(`log ${log.trxId} starts`);
+          await sleep(50);
+          events.push(`log ${log.trxId} ends`);
+        },
+      });
+
+      await Promise.all([connector.inquireVa('A'), connector.inquireVa('B')]);
+      expect(events.indexOf('bank 2')).toBeLessThan(events.indexOf('log A ends'));
+      expect(events.filter((e) => e.endsWith('ends'))).toHaveLength(2);
+    });
+
+    it('is not held while a retry waits out its backoff', async () => {
+      const reached: number[] = [];
+      const started = Date.now();
+      nock(HOST)
+        .post('/')
+        .reply(200, () => {
+          reached.push(Date.now() - started);
+          return { status: '008' };
+        });
+      nock(HOST)
+        .post('/')
+        .times(2)
+        .reply(200, () => {
+          reached.push(Date.now() - started);
+          return { status: '101' };
+        });
+      const { connector } = setup({ gate: gateOf({ id: channelId++, concurrency: 1 }), retries: 1, retryBaseMs: 200 });
+
+      const [first, second] = await Promise.all([connector.inquireVa('A'), sleep(20).then(() => connector.inquireVa('B'))]);
+      expect([first.outcome, second.outcome]).toEqual(['not_found', 'not_found']);
+      // B went to the bank during A's backoff (at least 100 ms), not after A's retry.
+      expect(reached).toHaveLength(3);
+      expect(reached[1]).toBeLessThan(100);
+    });
   });
 });

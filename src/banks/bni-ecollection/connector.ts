@@ -4,6 +4,7 @@ import type { BankCallLog, BankResult, VaConnector, VaCreated, VaRequest, VaStat
 import { decrypt, encrypt } from './bni-enc';
 import { interpretStatus } from './status-codes';
 import { backoffMs, sleep, withoutData } from '../retry';
+import type { Gate } from '../slots';
 import { storable } from '../storable';
 
 export interface BniEcollectionOptions {
@@ -19,6 +20,8 @@ export interface BniEcollectionOptions {
   retryBaseMs?: number;
   /** Called once per HTTP call, awaited: a failure here fails the operation. */
   onCall?: (log: BankCallLog) => void | Promise<void>;
+  /** Admits each HTTP exchange (the channel's limit of calls in flight); by default every one at once. */
+  gate?: Gate;
   /** Milliseconds since the epoch, for the cipher's timestamp. */
   now?: () => number;
 }
@@ -129,6 +132,7 @@ export class BniEcollectionConnector implements VaConnector {
   private readonly transport: typeof http | typeof https;
   /** Keep-alive: a channel's calls reuse their connections instead of a handshake each. */
   private readonly agent: http.Agent;
+  private readonly gate: Gate;
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly now: () => number;
@@ -141,6 +145,7 @@ export class BniEcollectionConnector implements VaConnector {
     this.url = new URL(options.baseUrl);
     this.transport = this.url.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true });
+    this.gate = options.gate ?? ((exchange) => exchange());
   }
 
   async createVa(req: VaRequest): Promise<BankResult<VaCreated>> {
@@ -241,12 +246,16 @@ export class BniEcollectionConnector implements VaConnector {
     const { clientId, secret, prefix } = this.options;
     const request = { type: operation, client_id: clientId, ...fields };
     const envelope = { client_id: clientId, prefix, data: encrypt(request, clientId, secret, this.nowSeconds()) };
-    const started = performance.now();
+    const body = JSON.stringify(envelope);
+    let started = performance.now();
     let result: BankResult<T>;
     let response: unknown = null;
     let error: string | undefined;
     try {
-      const res = await this.post(JSON.stringify(envelope));
+      const res = await this.gate(() => {
+        started = performance.now();
+        return this.post(body);
+      });
       ({ result, response } = this.read(res.status, res.body, parse));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

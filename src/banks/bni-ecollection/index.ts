@@ -9,7 +9,7 @@ import { BniNotificationHandler } from './notifications';
  */
 export const bniEcollection: BankKind = {
   settingNames: ['base_url', 'client_id', 'secret_key', 'prefix'],
-  connector(channelCode, setting, onCall) {
+  connector(channelCode, setting, onCall, gate) {
     return new BniEcollectionConnector({
       channelCode,
       baseUrl: setting('base_url'),
@@ -18,6 +18,7 @@ export const bniEcollection: BankKind = {
       prefix: setting('prefix'),
       timeoutMs: config().BNI_TIMEOUT_MS,
       onCall,
+      gate,
     });
   },
   notifications(_channelCode, setting) {

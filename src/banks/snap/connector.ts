@@ -1,6 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import type { BankCallLog, BankResult, BillingType, VaConnector, VaCreated, VaRequest, VaState } from '../types';
+import type { Gate } from '../slots';
 import { storable } from '../storable';
 import {
   addressVirtualAccount,
@@ -58,6 +59,8 @@ export interface SnapVaOptions {
   retryBaseMs?: number;
   /** Called once per HTTP call, awaited: a failure here fails the operation. */
   onCall?: (log: BankCallLog) => void | Promise<void>;
+  /** Admits each HTTP exchange (the channel's limit of calls in flight); by default every one at once. */
+  gate?: Gate;
   /** Milliseconds since the epoch, for timestamps and the token's lifetime. */
   now?: () => number;
 }
@@ -235,6 +238,7 @@ function ambiguous(r: BankResult<unknown>): boolean {
 export class SnapVaConnector implements VaConnector {
   readonly channelCode: string;
   private readonly http: AxiosInstance;
+  private readonly gate: Gate;
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly now: () => number;
@@ -253,6 +257,7 @@ export class SnapVaConnector implements VaConnector {
     // Likewise a partnerServiceId that cannot be padded to 8 characters: it throws here.
     padPartnerServiceId(options.partnerServiceId);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.gate = options.gate ?? ((exchange) => exchange());
     this.http = axios.create({
       timeout: options.timeoutMs,
       // The body is signed byte for byte: axios must send the string as it is.
@@ -525,16 +530,19 @@ export class SnapVaConnector implements VaConnector {
     call: Exchange,
     read: (httpStatus: number, raw: string) => Reading<T>,
   ): Promise<BankResult<T>> {
-    const started = performance.now();
+    let started = performance.now();
     let result: BankResult<T>;
     let response: unknown = null;
     let error: string | undefined;
     try {
-      const res = await this.http.request<string>({
-        method: call.method,
-        url: call.url,
-        headers: call.headers,
-        data: call.body,
+      const res = await this.gate(() => {
+        started = performance.now();
+        return this.http.request<string>({
+          method: call.method,
+          url: call.url,
+          headers: call.headers,
+          data: call.body,
+        });
       });
       ({ result, response } = read(res.status, res.data));
     } catch (e) {

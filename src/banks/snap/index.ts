@@ -14,7 +14,7 @@ const CUSTOMER_NO_DIGITS = 10;
  */
 export const snap: BankKind = {
   settingNames: ['base_url', 'client_id', 'client_secret', 'private_key', 'partner_service_id', 'channel_id'],
-  connector(channelCode, setting, onCall) {
+  connector(channelCode, setting, onCall, gate) {
     return new SnapVaConnector({
       channelCode,
       baseUrl: setting('base_url'),
@@ -25,6 +25,7 @@ export const snap: BankKind = {
       channelId: setting('channel_id'),
       timeoutMs: config().SNAP_TIMEOUT_MS,
       onCall,
+      gate,
     });
   },
   notifications(channelCode, setting) {

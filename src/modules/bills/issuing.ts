@@ -164,42 +164,9 @@ export async function prepareIssues(db: Knex, requests: IssueRequest[]): Promise
   });
 }
 
-/** Bank calls a process has in flight per channel: at most the channel's concurrency. */
-class BankSlots {
-  private busy = 0;
-  private readonly queue: Array<() => void> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.busy >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.busy += 1;
-    try {
-      return await call();
-    } finally {
-      // A waiting call takes the slot over as it is; only an unclaimed slot is freed.
-      const next = this.queue.shift();
-      if (next) next();
-      else this.busy -= 1;
-    }
-  }
-}
-
-const slots = new Map<string, BankSlots>();
-
-function slotsOf(channel: BankChannelRow): BankSlots {
-  const key = `${channel.id}:${channel.concurrency}`;
-  let s = slots.get(key);
-  if (!s) {
-    s = new BankSlots(Math.max(1, channel.concurrency));
-    slots.set(key, s);
-  }
-  return s;
-}
-
 /** The one HTTP call (with the connector's own retries) that creates the prepared bill's VA. */
 export function createAtBank(db: Knex, prepared: PreparedIssue): Promise<BankResult<VaCreated>> {
-  return slotsOf(prepared.channel).run(() => connectorFor(db, prepared.channel).createVa(prepared.request));
+  return connectorFor(db, prepared.channel).createVa(prepared.request);
 }
 
 /** What an answer does to its bill. `release` drops a trx_id someone else holds at the bank. */
