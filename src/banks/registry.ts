@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { config } from '../config';
+import { insertColumns } from '../db';
 import { Batches } from '../lib/batches';
 import { bankCallDuration } from '../metrics';
 import { logger } from '../logger';
@@ -91,7 +92,23 @@ const cache = new Map<string, VaConnector>();
 
 /** Most bank calls one insert into bank_requests takes. */
 const CALL_LOG_MAX = 500;
-const callLogs = new WeakMap<Knex, Batches<Record<string, unknown>, void>>();
+const callLogs = new WeakMap<Knex, Batches<CallRow, void>>();
+
+interface CallRow {
+  bank_channel_id: number;
+  operation: string;
+  trx_id: string | null;
+  request: string;
+  response: string;
+  status_code: string | null;
+  outcome: string;
+  duration_ms: number;
+  error: string | null;
+}
+
+const INSERT_CALLS_SQL = `
+  INSERT INTO bank_requests (bank_channel_id, operation, trx_id, request, response, status_code, outcome, duration_ms, error)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::int[], $9::text[])`;
 
 /**
  * The process's writer of bank_requests for a database: calls that end while an insert runs are
@@ -99,13 +116,23 @@ const callLogs = new WeakMap<Knex, Batches<Record<string, unknown>, void>>();
  * still waits for its own row's commit, so what the bank was asked is on record before its answer
  * is acted on.
  */
-function callLogOf(db: Knex): Batches<Record<string, unknown>, void> {
+function callLogOf(db: Knex): Batches<CallRow, void> {
   let writer = callLogs.get(db);
   if (!writer) {
     writer = new Batches(
       'bank call log',
       async (rows) => {
-        await db('bank_requests').insert(rows);
+        await insertColumns(db, 'kasda-bank-requests', INSERT_CALLS_SQL, [
+          rows.map((r) => r.bank_channel_id),
+          rows.map((r) => r.operation),
+          rows.map((r) => r.trx_id),
+          rows.map((r) => r.request),
+          rows.map((r) => r.response),
+          rows.map((r) => r.status_code),
+          rows.map((r) => r.outcome),
+          rows.map((r) => r.duration_ms),
+          rows.map((r) => r.error),
+        ]);
         return rows.map(() => undefined);
       },
       CALL_LOG_MAX,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { planForCurrentSizes } from '../../db';
+import { insertColumns, planForCurrentSizes } from '../../db';
 
 /**
  * Double-entry postings. Each entry's debits equal its credits (the database refuses to commit one
@@ -21,6 +21,14 @@ export interface LedgerEntry {
   lines: LedgerLine[];
 }
 
+const INSERT_ENTRIES_SQL = `
+  INSERT INTO ledger_entries (kind, description, bill_id, payment_id, occurred_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[])
+  RETURNING id, description`;
+const INSERT_LINES_SQL = `
+  INSERT INTO ledger_lines (entry_id, account, bill_id, debit, credit)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])`;
+
 export async function post(trx: Knex, entry: LedgerEntry): Promise<number> {
   const [id] = await postMany(trx, [entry]);
   return id;
@@ -39,29 +47,22 @@ export async function postMany(trx: Knex, entries: LedgerEntry[]): Promise<numbe
     return lines;
   });
   await planForCurrentSizes(trx);
-  const rows: Array<{ id: number; description: string }> = await trx('ledger_entries')
-    .insert(
-      entries.map((entry) => ({
-        kind: entry.kind,
-        description: entry.description,
-        bill_id: entry.billId ?? null,
-        payment_id: entry.paymentId ?? null,
-        occurred_at: entry.occurredAt,
-      })),
-    )
-    .returning(['id', 'description']);
-  // A multi-row INSERT returns its rows in VALUES order; checked, since lines are matched by position.
-  if (rows.some((r, i) => r.description !== entries[i].description)) throw new Error('ledger entries came back out of order');
-  await trx('ledger_lines').insert(
-    balanced.flatMap((lines, i) =>
-      lines.map((l) => ({
-        entry_id: rows[i].id,
-        account: l.account,
-        bill_id: l.billId ?? null,
-        debit: l.debit ?? 0,
-        credit: l.credit ?? 0,
-      })),
-    ),
-  );
+  const rows = await insertColumns<{ id: number; description: string }>(trx, 'kasda-ledger-entries', INSERT_ENTRIES_SQL, [
+    entries.map((e) => e.kind),
+    entries.map((e) => e.description),
+    entries.map((e) => e.billId ?? null),
+    entries.map((e) => e.paymentId ?? null),
+    entries.map((e) => e.occurredAt),
+  ]);
+  // Lines are matched to their entries by position: checked, not assumed.
+  if (rows.length !== entries.length || rows.some((r, i) => r.description !== entries[i].description)) throw new Error('ledger entries came back out of order');
+  const lines = balanced.flatMap((ls, i) => ls.map((l) => ({ entryId: rows[i].id, ...l })));
+  await insertColumns(trx, 'kasda-ledger-lines', INSERT_LINES_SQL, [
+    lines.map((l) => l.entryId),
+    lines.map((l) => l.account),
+    lines.map((l) => l.billId ?? null),
+    lines.map((l) => l.debit ?? 0),
+    lines.map((l) => l.credit ?? 0),
+  ]);
   return rows.map((r) => r.id);
 }

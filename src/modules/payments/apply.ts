@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { planForCurrentSizes } from '../../db';
+import { planForCurrentSizes, withPg } from '../../db';
 import { jakartaDate } from '../../lib/time';
 import { logger } from '../../logger';
 import { recordAudit, type AuditEntry } from '../audit/service';
@@ -8,7 +8,6 @@ import type { BillStatus } from '../bills/states';
 import { recordBillEvents } from '../bills/events';
 import { account } from '../ledger/accounts';
 import { postMany } from '../ledger/service';
-import { withPg } from './pg';
 
 /**
  * Applying inbox rows to their bills, exactly once: the inbox rows and the bill rows are locked, the

@@ -4,7 +4,7 @@ import { BankChannelRow, callbackAllowlist, findChannelByCode, notificationHandl
 import type { BankNotification, CallbackAnswer, CallbackRequest } from '../../banks/types';
 import { logger } from '../../logger';
 import { queue, QUEUES } from '../../queues';
-import { withPg } from './pg';
+import { withPg } from '../../db';
 
 /**
  * Receiving a bank's payment notification: verify, match against our bill, write it to the inbox

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { insertColumns } from '../../db';
 import type { DeliveryStatus, WebhookEnvelope, WebhookEventType } from './schema';
 
 export interface PayerRef {
@@ -113,14 +114,24 @@ export async function skipPendingDeliveries(trx: Knex, endpointId: number, reaso
     .update({ status: 'skipped', last_error: reason, next_attempt_at: null, updated_at: trx.fn.now() });
 }
 
+const INSERT_EVENTS_SQL = `
+  INSERT INTO webhook_events (public_id, payer_id, type, api_version, payload, created_at)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+  RETURNING id, public_id`;
+
 /** Outbox events, in one statement; their ids keyed by public id. */
 export async function insertEvents(
   trx: Knex,
   rows: Array<{ public_id: string; payer_id: number; type: WebhookEventType; api_version: string; payload: WebhookEnvelope; created_at: Date }>,
 ): Promise<Map<string, number>> {
-  const inserted: Array<{ id: number; public_id: string }> = await trx('webhook_events')
-    .insert(rows.map((row) => ({ ...row, payload: JSON.stringify(row.payload) })))
-    .returning(['id', 'public_id']);
+  const inserted = await insertColumns<{ id: number; public_id: string }>(trx, 'kasda-webhook-events', INSERT_EVENTS_SQL, [
+    rows.map((r) => r.public_id),
+    rows.map((r) => r.payer_id),
+    rows.map((r) => r.type),
+    rows.map((r) => r.api_version),
+    rows.map((r) => JSON.stringify(r.payload)),
+    rows.map((r) => r.created_at),
+  ]);
   return new Map(inserted.map((r) => [r.public_id, r.id]));
 }
 
