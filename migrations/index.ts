@@ -12,6 +12,7 @@ import * as m010 from './20261130_010_reconciliation_speed';
 import * as m011 from './20261130_011_shared_payment_references';
 import * as m012 from './20261130_012_statement_lines_unkeyed';
 import * as m013 from './20261130_013_trigger_plans';
+import * as m014 from './20261208_014_audit_index';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130_011_shared_payment_references': m011,
   '20261130_012_statement_lines_unkeyed': m012,
   '20261130_013_trigger_plans': m013,
+  '20261208_014_audit_index': m014,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
