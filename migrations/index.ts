@@ -13,6 +13,7 @@ import * as m011 from './20261130_011_shared_payment_references';
 import * as m012 from './20261130_012_statement_lines_unkeyed';
 import * as m013 from './20261130_013_trigger_plans';
 import * as m014 from './20261208_014_audit_index';
+import * as m015 from './20261208_015_balance_trigger_plans';
 
 /**
  * Migrations are listed here in order rather than discovered on disk, so the same list runs under
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130_012_statement_lines_unkeyed': m012,
   '20261130_013_trigger_plans': m013,
   '20261208_014_audit_index': m014,
+  '20261208_015_balance_trigger_plans': m015,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

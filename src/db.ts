@@ -75,21 +75,45 @@ export async function closeDb(): Promise<void> {
 /** The transactions planForCurrentSizes has set. */
 const planned = new WeakSet<Knex>();
 
+/** Past this size, a plan made for a key lookup in the table is an index scan, and stays right as it grows. */
+export const SETTLED_TABLE_BYTES = 1 << 20;
+/** How often a process asks again about a table still small. */
+const SETTLED_RECHECK_MS = 5_000;
+
+/** Per database (a transaction's knex client is an object of its own; its connection settings are the pool's). */
+const settledTables = new Map<string, { settled: Set<string>; checkedAt: Map<string, number> }>();
+
+/** Whether every one of the tables is past SETTLED_TABLE_BYTES: cached once true, asked again every few seconds until then. */
+async function tablesSettled(trx: Knex, tables: readonly string[]): Promise<boolean> {
+  const database = JSON.stringify(trx.client.config.connection);
+  let known = settledTables.get(database);
+  if (!known) settledTables.set(database, (known = { settled: new Set(), checkedAt: new Map() }));
+  const open = tables.filter((t) => !known.settled.has(t));
+  if (open.length === 0) return true;
+  const now = Date.now();
+  if (open.some((t) => now - (known.checkedAt.get(t) ?? -Infinity) < SETTLED_RECHECK_MS)) return false;
+  for (const t of open) known.checkedAt.set(t, now);
+  const { rows } = await trx.raw('SELECT t AS name, pg_relation_size(t::regclass) AS bytes FROM unnest(?::text[]) AS t', [open]);
+  for (const r of rows as Array<{ name: string; bytes: number }>) if (Number(r.bytes) >= SETTLED_TABLE_BYTES) known.settled.add(r.name);
+  return open.every((t) => known.settled.has(t));
+}
+
 /**
- * Plans the rest of the transaction's statements, foreign-key checks included, for their values and
- * the tables as they are now. A connection otherwise keeps a generic plan of each foreign-key check
- * from its first few runs, and the tables the ledger and the payments point at (ledger_entries,
- * payments, bank_notifications) start a new database, or a region's first busy day, nearly empty
- * and grow by thousands of rows a minute: the check of every ledger line then read all of
- * ledger_entries, until an ANALYZE happened to invalidate the plan (a millisecond a line within a
- * minute of issuing). Planning a key lookup costs microseconds, so this is for the transactions
- * that write such rows, not for bulk loads against reference data (an assessment's 100,000 bills
- * check six keys each, and planning every check cost it a third more time). Inside a
- * transaction only: it ends with it.
+ * Plans the rest of the transaction's statements, foreign-key checks and the ledger's balance
+ * trigger included, for their values and the tables as they are now, while any of `tables` (those
+ * the transaction's rows point at or are looked up in by key) is small. A connection otherwise
+ * keeps a generic plan of each foreign-key check from its first few runs, and these tables start a
+ * new database, or a region's first busy day, nearly empty and grow by thousands of rows a minute:
+ * the check of every ledger line then read all of ledger_entries, until an ANALYZE happened to
+ * invalidate the plan (a millisecond a line within a minute of issuing). Once each is past a
+ * megabyte, a plan made from then on is an index scan and stays one, and planning every statement
+ * and every foreign-key check again (a quarter of PostgreSQL's time on these paths) buys nothing,
+ * so the transaction is left to the plan cache. For the transactions that write such rows, not for
+ * bulk loads against reference data. Inside a transaction only: it ends with it.
  */
-export async function planForCurrentSizes(trx: Knex): Promise<void> {
-  // A payment batch sets it before its payments and then posts them to the ledger: once is enough.
-  if (planned.has(trx)) return;
+export async function planForCurrentSizes(trx: Knex, tables: readonly string[]): Promise<void> {
+  // A payment batch asks before its payments and again when it posts them to the ledger.
+  if (planned.has(trx) || (await tablesSettled(trx, tables))) return;
   await trx.raw('SET LOCAL plan_cache_mode = force_custom_plan');
   planned.add(trx);
 }

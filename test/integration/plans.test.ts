@@ -1,24 +1,28 @@
 import type { Knex } from 'knex';
-import { closeDb, db } from '../../src/db';
+import { config } from '../../src/config';
+import { createDb, db, dropDatabase, ensureDatabase, migrateLatest, SETTLED_TABLE_BYTES } from '../../src/db';
 import { postMany } from '../../src/modules/ledger/service';
 import { startRun } from '../../src/modules/assessments/repo';
 import { runAssessment } from '../../src/modules/assessments/service';
 import { BENCH_PERIOD, defineBenchLevy, seedBenchObjects } from '../../bench/lib/levy';
+import { seedPadang } from '../../seeds/padang';
 import { startStack, Stack } from '../support/harness';
 
 /**
  * Plans made while a table was nearly empty must not outlive its growth where rows arrive by the
- * thousand (src/db.ts, migration 013 say why): what each piece promises, checked in the database.
+ * thousand, and once the tables are large, planning every statement again buys nothing (src/db.ts
+ * says why). Each case in a database of its own, so the sizes are the case's.
  */
 describe('Query plans on tables that start empty', () => {
-  afterAll(() => closeDb());
+  let scratch: Knex;
+  const url = Object.assign(new URL(config().DATABASE_URL), { pathname: `/kasda_plans_${process.pid}_${Date.now().toString(36)}` }).toString();
   const setting = async (q: Knex) => (await q.raw(`SELECT current_setting('plan_cache_mode') AS mode`)).rows[0].mode;
-
-  it('When a transaction posts to the ledger, then its statements are planned for the tables as they are, and the setting ends with it', async () => {
-    expect(await setting(db())).toBe('auto');
-    const rolledBack = new Error('rolled back');
+  const rolledBack = new Error('rolled back');
+  /** The plan_cache_mode a ledger posting runs under, in a transaction rolled back afterwards. */
+  const postingMode = async () => {
+    let mode = '';
     await expect(
-      db().transaction(async (trx) => {
+      scratch.transaction(async (trx) => {
         await postMany(trx, [
           {
             kind: 'correction',
@@ -30,20 +34,56 @@ describe('Query plans on tables that start empty', () => {
             ],
           },
         ]);
-        expect(await setting(trx)).toBe('force_custom_plan');
+        mode = await setting(trx);
         throw rolledBack;
       }),
     ).rejects.toBe(rolledBack);
-    expect(await setting(db())).toBe('auto');
+    return mode;
+  };
+
+  beforeAll(async () => {
+    await ensureDatabase(url);
+    scratch = createDb(url, 2);
+    await migrateLatest(scratch);
+  });
+  afterAll(async () => {
+    await scratch?.destroy();
+    await dropDatabase(url);
   });
 
-  it('When any connection posts a ledger line, then the balance check is planned for that line, whatever the connection says', async () => {
-    const { rows } = await db().raw(`SELECT proconfig FROM pg_proc WHERE proname = 'ledger_entry_balances'`);
-    expect(rows[0].proconfig).toEqual(['plan_cache_mode=force_custom_plan']);
+  it('When a transaction posts to a small ledger, then its statements are planned for the tables as they are, and the setting ends with it', async () => {
+    expect(await setting(scratch)).toBe('auto');
+    expect(await postingMode()).toBe('force_custom_plan');
+    expect(await setting(scratch)).toBe('auto');
+  });
+
+  it('When the ledger and the bills have grown past a megabyte each, then a posting is left to the plan cache', async () => {
+    await seedPadang(scratch);
+    const levy = await defineBenchLevy(scratch);
+    await seedBenchObjects(scratch, levy, 5000);
+    const { run } = await startRun(scratch, { levy_type_id: levy.levyTypeId, levy_type_version_id: levy.versionId, period: BENCH_PERIOD, requested_by: 'test' });
+    await runAssessment(scratch, run.id);
+    // Balanced corrections, two lines each, enough for a megabyte of entries and of lines.
+    await scratch.raw(`
+      WITH e AS (
+        INSERT INTO ledger_entries (kind, description, occurred_at)
+        SELECT 'correction', 'padding ' || g, now() FROM generate_series(1, 15000) g RETURNING id)
+      INSERT INTO ledger_lines (entry_id, account, debit, credit)
+      SELECT id, a.account, a.debit, a.credit FROM e, (VALUES ('receivable:test', 1, 0), ('revenue:test', 0, 1)) AS a(account, debit, credit)`);
+    const { rows } = await scratch.raw(`SELECT min(pg_relation_size(t::regclass))::bigint AS smallest FROM unnest(ARRAY['bills', 'ledger_entries', 'ledger_lines']) t`);
+    expect(rows[0].smallest).toBeGreaterThanOrEqual(SETTLED_TABLE_BYTES);
+    // The sizes are asked again a few seconds after the small answer of the case before.
+    await new Promise((r) => setTimeout(r, 5_100));
+    expect(await postingMode()).toBe('auto');
+  }, 60_000);
+
+  it('When a ledger line is posted, then the balance check plans as its transaction does', async () => {
+    const { rows } = await scratch.raw(`SELECT proconfig FROM pg_proc WHERE proname = 'ledger_entry_balances'`);
+    expect(rows[0].proconfig).toBeNull();
   });
 
   it('When payments are written, then the shared-references check plans its query for the statement at hand', async () => {
-    const { rows } = await db().raw(`SELECT prosrc FROM pg_proc WHERE proname = 'payments_note_shared_references'`);
+    const { rows } = await scratch.raw(`SELECT prosrc FROM pg_proc WHERE proname = 'payments_note_shared_references'`);
     expect(rows[0].prosrc).toMatch(/EXECUTE 'INSERT INTO payment_reference_shares/);
   });
 });

@@ -36,11 +36,12 @@ export async function recordAudit(trx: Knex, entries: AuditEntry | AuditEntry[])
   const entities = [...new Map(list.map((e) => [`${e.entityType}\u0000${e.entityId}`, [e.entityType, String(e.entityId)]])).values()];
   const tails = await withPg(trx, async (client) =>
     (
-      await client.query<{ entity_type: string; entity_id: string; seq: number; hash: string }>({
-        name: 'kasda-audit-tails',
-        text: TAILS_SQL,
-        values: [entities.map(([type]) => type), entities.map(([, id]) => id)],
-      })
+      // Unnamed, so planned for the trail as it is each time: a plan kept from when the trail was
+      // empty would read all of it for every entity.
+      await client.query<{ entity_type: string; entity_id: string; seq: number; hash: string }>(TAILS_SQL, [
+        entities.map(([type]) => type),
+        entities.map(([, id]) => id),
+      ])
     ).rows,
   );
   const last = new Map(tails.map((t) => [`${t.entity_type}\u0000${t.entity_id}`, t]));

@@ -21,6 +21,7 @@ export interface LedgerEntry {
   lines: LedgerLine[];
 }
 
+const LEDGER_TABLES = ['ledger_entries', 'ledger_lines', 'bills'];
 const INSERT_ENTRIES_SQL = `
   INSERT INTO ledger_entries (kind, description, bill_id, payment_id, occurred_at)
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[])
@@ -46,7 +47,8 @@ export async function postMany(trx: Knex, entries: LedgerEntry[]): Promise<numbe
     }
     return lines;
   });
-  await planForCurrentSizes(trx);
+  // Lines check their entry and bill, entries their bill and payment; the balance check reads the lines.
+  await planForCurrentSizes(trx, entries.some((e) => e.paymentId) ? [...LEDGER_TABLES, 'payments'] : LEDGER_TABLES);
   const rows = await insertColumns<{ id: number; description: string }>(trx, 'kasda-ledger-entries', INSERT_ENTRIES_SQL, [
     entries.map((e) => e.kind),
     entries.map((e) => e.description),

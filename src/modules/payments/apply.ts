@@ -106,8 +106,9 @@ const key = (p: { bank_channel_id: number; trx_id: string; payment_ref: string }
 async function applyBatch(trx: Knex, ids: number[]): Promise<{ done: Map<number, ApplyResult>; deferred: number[] }> {
   const done = new Map<number, ApplyResult>();
   const deferred: number[] = [];
-  // The payments written below check their notification, bill and channel by key.
-  await planForCurrentSizes(trx);
+  // The payments written below check their notification and bill by key; the inbox rows and the
+  // bills are locked by key; their ledger postings ask for the ledger's tables.
+  await planForCurrentSizes(trx, ['bank_notifications', 'bills', 'payments']);
   // Locked in id order, then the bills in id order: concurrent batches cannot deadlock.
   const rows = await withPg(trx, async (pg) => (await pg.query<InboxRow>({ name: 'kasda-apply-lock-inbox', text: LOCK_INBOX_SQL, values: [ids] })).rows);
   const found = new Set(rows.map((n) => n.id));

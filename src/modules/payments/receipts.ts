@@ -111,8 +111,8 @@ export async function storeReceipt(db: Knex, paymentId: number): Promise<{ sha25
   const content = await renderReceipt(doc);
   const sha256 = crypto.createHash('sha256').update(content).digest('hex');
   await db.transaction(async (trx) => {
-    // The kept receipt checks its payment by key, and payments grow by thousands a minute.
-    await planForCurrentSizes(trx);
+    // The kept receipt checks its payment and bill by key, and payments grow by thousands a minute.
+    await planForCurrentSizes(trx, ['payments', 'bills', 'documents']);
     await trx('documents')
       .insert({ kind: 'receipt', template: TEMPLATE, bill_id: kept.bill_id, payment_id: paymentId, sha256, content })
       .onConflict(['kind', 'payment_id'])
