@@ -80,14 +80,14 @@ export const SETTLED_TABLE_BYTES = 1 << 20;
 /** How often a process asks again about a table still small. */
 const SETTLED_RECHECK_MS = 5_000;
 
-/** Per database (a transaction's knex client is an object of its own; its connection settings are the pool's). */
-const settledTables = new Map<string, { settled: Set<string>; checkedAt: Map<string, number> }>();
+/** Per pool, by its settings: a transaction's knex client is an object of its own, but shares the pool's config. */
+const settledTables = new WeakMap<object, { settled: Set<string>; checkedAt: Map<string, number> }>();
 
 /** Whether every one of the tables is past SETTLED_TABLE_BYTES: cached once true, asked again every few seconds until then. */
 async function tablesSettled(trx: Knex, tables: readonly string[]): Promise<boolean> {
-  const database = JSON.stringify(trx.client.config.connection);
-  let known = settledTables.get(database);
-  if (!known) settledTables.set(database, (known = { settled: new Set(), checkedAt: new Map() }));
+  const pool = trx.client.config as object;
+  let known = settledTables.get(pool);
+  if (!known) settledTables.set(pool, (known = { settled: new Set(), checkedAt: new Map() }));
   const open = tables.filter((t) => !known.settled.has(t));
   if (open.length === 0) return true;
   const now = Date.now();

@@ -26,17 +26,19 @@ class BankSlots {
   }
 }
 
-const slots = new Map<string, BankSlots>();
+/** For a connector used on its own (tests, tools): every exchange at once. */
+export const ungated: Gate = (exchange) => exchange();
+
+const gates = new Map<string, Gate>();
 
 /** The process's gate for a channel (a changed concurrency gets a new one). */
 export function gateOf(channel: { id: number; concurrency: number }): Gate {
   const key = `${channel.id}:${channel.concurrency}`;
-  let s = slots.get(key);
-  if (!s) {
-    s = new BankSlots(Math.max(1, channel.concurrency));
-    slots.set(key, s);
+  let gate = gates.get(key);
+  if (!gate) {
+    const slots = new BankSlots(Math.max(1, channel.concurrency));
+    gate = (exchange) => slots.run(exchange);
+    gates.set(key, gate);
   }
-  const gate = s;
-  return (exchange) => gate.run(exchange);
+  return gate;
 }
-

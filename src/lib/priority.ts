@@ -9,11 +9,11 @@ import os from 'node:os';
  * the main thread's. Where there is no /proc, the main thread alone is set.
  */
 export function lowerPriority(nice: number): void {
-  os.setPriority(nice);
   let threads: string[];
   try {
     threads = fs.readdirSync('/proc/self/task');
   } catch {
+    os.setPriority(nice);
     return;
   }
   for (const tid of threads) {

@@ -4,7 +4,7 @@ import type { BankCallLog, BankResult, VaConnector, VaCreated, VaRequest, VaStat
 import { decrypt, encrypt } from './bni-enc';
 import { interpretStatus } from './status-codes';
 import { backoffMs, sleep, withoutData } from '../retry';
-import type { Gate } from '../slots';
+import { ungated, type Gate } from '../slots';
 import { storable } from '../storable';
 
 export interface BniEcollectionOptions {
@@ -145,7 +145,7 @@ export class BniEcollectionConnector implements VaConnector {
     this.url = new URL(options.baseUrl);
     this.transport = this.url.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true });
-    this.gate = options.gate ?? ((exchange) => exchange());
+    this.gate = options.gate ?? ungated;
   }
 
   async createVa(req: VaRequest): Promise<BankResult<VaCreated>> {

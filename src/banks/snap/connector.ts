@@ -1,7 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import type { BankCallLog, BankResult, BillingType, VaConnector, VaCreated, VaRequest, VaState } from '../types';
-import type { Gate } from '../slots';
+import { ungated, type Gate } from '../slots';
 import { storable } from '../storable';
 import {
   addressVirtualAccount,
@@ -257,7 +257,7 @@ export class SnapVaConnector implements VaConnector {
     // Likewise a partnerServiceId that cannot be padded to 8 characters: it throws here.
     padPartnerServiceId(options.partnerServiceId);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.gate = options.gate ?? ((exchange) => exchange());
+    this.gate = options.gate ?? ungated;
     this.http = axios.create({
       timeout: options.timeoutMs,
       // The body is signed byte for byte: axios must send the string as it is.
